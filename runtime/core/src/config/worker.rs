@@ -1,0 +1,132 @@
+//! The worker's own properties (`worker.properties`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ferry_api::config::{with_prefix, ConfigDef, ConfigType as T, Importance as I, Props, Validator};
+use ferry_api::Result;
+
+use super::key;
+
+pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+pub const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
+
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(key("bootstrap.servers", T::List, Some("localhost:9092"), I::High,
+            "Kafka brokers to connect to, host:port, comma-separated."))
+        .define(key("key.converter", T::Class, Some(JSON_CONVERTER), I::High,
+            "Converter for record keys. Connectors may override it."))
+        .define(key("value.converter", T::Class, Some(JSON_CONVERTER), I::High,
+            "Converter for record values. Connectors may override it."))
+        .define(key("header.converter", T::Class, Some(SIMPLE_HEADER_CONVERTER), I::Low,
+            "Converter for record headers."))
+        .define(key("offset.flush.interval.ms", T::Long, Some("60000"), I::Low,
+            "How often source offsets are stored and sink offsets committed.")
+            .validator(Validator::at_least(0.0)))
+        .define(key("offset.flush.timeout.ms", T::Long, Some("5000"), I::Low,
+            "How long an offset flush waits for outstanding records before giving up for this round.")
+            .validator(Validator::at_least(0.0)))
+        .define(key("task.shutdown.graceful.timeout.ms", T::Long, Some("5000"), I::Low,
+            "How long a task is given to stop before it is abandoned."))
+        .define(key("offset.storage.file.filename", T::String, Some(""), I::High,
+            "Standalone mode: the file source offsets are stored in."))
+        .define(key("listeners", T::List, Some("http://:8083"), I::Low,
+            "REST listeners, e.g. http://:8083 or http://127.0.0.1:8083."))
+        .define(key("rest.advertised.host.name", T::String, None, I::Low,
+            "The host name other workers and clients should use; default: this machine's name."))
+        .define(key("rest.advertised.port", T::Int, None, I::Low,
+            "The port other workers and clients should use; default: the listener's port."))
+        .define(key("rest.advertised.listener", T::String, None, I::Low,
+            "http or https, for the advertised URL."))
+        .define(key("access.control.allow.origin", T::String, Some(""), I::Low,
+            "CORS: allowed origins for REST requests (empty disables CORS)."))
+        .define(key("access.control.allow.methods", T::String, Some(""), I::Low,
+            "CORS: allowed methods (default GET, POST, HEAD)."))
+        .define(key("plugin.path", T::List, None, I::Low,
+            "Accepted for compatibility and ignored: Ferry's plugins are built in."))
+        .define(key("plugin.discovery", T::String, Some("hybrid_warn"), I::Low,
+            "Accepted for compatibility and ignored."))
+}
+
+/// A parsed worker configuration.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub props: Props,
+    pub bootstrap_servers: String,
+    pub key_converter: String,
+    pub value_converter: String,
+    pub header_converter: String,
+    pub offset_flush_interval: Duration,
+    pub offset_flush_timeout: Duration,
+    pub task_shutdown_timeout: Duration,
+    pub offset_file: Option<PathBuf>,
+    pub listeners: Vec<String>,
+    pub advertised_host: Option<String>,
+    pub advertised_port: Option<u16>,
+    pub advertised_listener: Option<String>,
+    pub cors_origin: String,
+    pub cors_methods: String,
+}
+
+impl WorkerConfig {
+    pub fn parse(props: Props) -> Result<Self> {
+        let c = config_def().parse(&props)?;
+        let ms = |k: &str| Duration::from_millis(c.long(k).max(0) as u64);
+        let offset_file = c.string("offset.storage.file.filename").filter(|f| !f.is_empty()).map(PathBuf::from);
+        if c.get("plugin.path").is_some_and(|v| *v != ferry_api::config::Parsed::Null) {
+            tracing::info!("plugin.path is ignored: Ferry's plugins are built in");
+        }
+        Ok(Self {
+            bootstrap_servers: c.list("bootstrap.servers").join(","),
+            key_converter: c.string("key.converter").unwrap_or_default(),
+            value_converter: c.string("value.converter").unwrap_or_default(),
+            header_converter: c.string("header.converter").unwrap_or_default(),
+            offset_flush_interval: ms("offset.flush.interval.ms"),
+            offset_flush_timeout: ms("offset.flush.timeout.ms"),
+            task_shutdown_timeout: ms("task.shutdown.graceful.timeout.ms"),
+            offset_file,
+            listeners: c.list("listeners"),
+            advertised_host: c.string("rest.advertised.host.name").filter(|s| !s.is_empty()),
+            advertised_port: u16::try_from(c.int("rest.advertised.port")).ok().filter(|p| *p != 0),
+            advertised_listener: c.string("rest.advertised.listener").filter(|s| !s.is_empty()),
+            cors_origin: c.string("access.control.allow.origin").unwrap_or_default(),
+            cors_methods: c.string("access.control.allow.methods").unwrap_or_default(),
+            props,
+        })
+    }
+
+    /// Properties for the Kafka clients: `bootstrap.servers`, then the
+    /// worker's `producer.*` / `consumer.*` keys.
+    pub fn client_props(&self, prefix: &str) -> Props {
+        let mut p = with_prefix(&self.props, prefix);
+        p.insert("bootstrap.servers".into(), self.bootstrap_servers.clone());
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_like_connect() {
+        let w = WorkerConfig::parse(Props::new()).expect("defaults are valid");
+        assert_eq!(w.bootstrap_servers, "localhost:9092");
+        assert_eq!(w.offset_flush_interval, Duration::from_secs(60));
+        assert_eq!(w.listeners, vec!["http://:8083"]);
+        assert_eq!(w.value_converter, JSON_CONVERTER);
+    }
+
+    #[test]
+    fn rejects_bad_numbers() {
+        let mut p = Props::new();
+        p.insert("offset.flush.interval.ms".into(), "soon".into());
+        let e = WorkerConfig::parse(p).err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("Invalid value soon for configuration offset.flush.interval.ms: Not a number of type LONG")
+        );
+    }
+}
+

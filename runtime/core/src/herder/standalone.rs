@@ -1,0 +1,550 @@
+//! The standalone herder: one worker, connectors kept in memory (created
+//! from properties files at boot or over REST), offsets in a file.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
+
+use async_trait::async_trait;
+use ferry_api::config::Props;
+use ferry_api::{ConnectError, ConnectorContext, ConnectorKind, SourceMap};
+use serde_json::{json, Value as Json};
+use tokio::sync::{mpsc, Mutex};
+
+use super::validate::{find_plugin, invalid_config, unknown_class, validate};
+use super::*;
+use crate::config::connector::ConnectorConfig;
+use crate::kafka::groups;
+use crate::plugins::PluginInfo;
+use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget, Worker};
+
+struct Entry {
+    config: ConnectorConfig,
+    kind: ConnectorKind,
+    target: TargetState,
+    /// The connector instance, while it is started or paused.
+    instance: Option<ConnectorInstance>,
+    task_configs: Vec<Props>,
+    tasks: BTreeMap<u32, TaskHandle>,
+}
+
+/// What connectors tell the herder from their own tasks.
+enum Event {
+    Reconfigure(String),
+    Failed(String, ConnectError),
+}
+
+struct Context {
+    name: String,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+impl ConnectorContext for Context {
+    fn request_task_reconfiguration(&self) {
+        let _ = self.events.send(Event::Reconfigure(self.name.clone()));
+    }
+    fn raise_error(&self, error: ConnectError) {
+        let _ = self.events.send(Event::Failed(self.name.clone(), error));
+    }
+}
+
+pub struct StandaloneHerder {
+    worker: Arc<Worker>,
+    connectors: Mutex<BTreeMap<String, Entry>>,
+    events: mpsc::UnboundedSender<Event>,
+    info: ServerInfo,
+}
+
+impl StandaloneHerder {
+    pub fn new(worker: Arc<Worker>, info: ServerInfo) -> Arc<Self> {
+        let (events, rx) = mpsc::unbounded_channel();
+        let herder = Arc::new(Self { worker, connectors: Mutex::new(BTreeMap::new()), events, info });
+        tokio::spawn(Self::handle_events(Arc::downgrade(&herder), rx));
+        herder
+    }
+
+    async fn handle_events(herder: Weak<Self>, mut rx: mpsc::UnboundedReceiver<Event>) {
+        while let Some(event) = rx.recv().await {
+            let Some(h) = herder.upgrade() else { return };
+            match event {
+                Event::Reconfigure(name) => h.reconfigure(&name).await,
+                Event::Failed(name, e) => {
+                    tracing::error!(connector = %name, error = %e.trace(), "connector failed");
+                    h.worker.status.set_connector(&name, State::Failed, Some(e.trace()));
+                }
+            }
+        }
+    }
+
+    /// Stops every connector: tasks flush their offsets.
+    pub async fn shutdown(&self) {
+        let mut map = self.connectors.lock().await;
+        for (name, entry) in map.iter_mut() {
+            self.stop_entry(name, entry).await;
+        }
+    }
+
+    fn not_found(name: &str) -> HerderError {
+        HerderError::connector_not_found(name)
+    }
+
+    /// Starts the connector and its tasks, per the entry's target state.
+    async fn start_entry(&self, name: &str, entry: &mut Entry) {
+        let status = &self.worker.status;
+        if entry.target == TargetState::Stopped {
+            status.set_connector(name, State::Stopped, None);
+            return;
+        }
+        let Some(instance) = self.start_instance(name, entry).await else { return };
+        match instance.task_configs(entry.config.tasks_max) {
+            Ok(configs) => entry.task_configs = configs.into_iter().take(entry.config.tasks_max).collect(),
+            Err(e) => {
+                status.set_connector(name, State::Failed, Some(e.trace()));
+                entry.instance = Some(instance);
+                return;
+            }
+        }
+        entry.instance = Some(instance);
+        for i in 0..entry.task_configs.len() as u32 {
+            self.start_task(name, entry, i);
+        }
+    }
+
+    /// Creates and starts the connector instance; a failure marks it FAILED.
+    async fn start_instance(&self, name: &str, entry: &Entry) -> Option<ConnectorInstance> {
+        let status = &self.worker.status;
+        let Some(plugin) = self.worker.registry.find_connector(&entry.config.class) else {
+            let e = unknown_class(&self.worker.registry, &entry.config.class);
+            status.set_connector(name, State::Failed, Some(e.to_string()));
+            return None;
+        };
+        let mut instance = ConnectorInstance::new(plugin.factory);
+        let ctx = Arc::new(Context { name: name.to_owned(), events: self.events.clone() });
+        match instance.start(entry.config.props.clone(), ctx).await {
+            Ok(()) => {
+                let state = if entry.target == TargetState::Paused { State::Paused } else { State::Running };
+                status.set_connector(name, state, None);
+                Some(instance)
+            }
+            Err(e) => {
+                tracing::error!(connector = %name, error = %e.trace(), "connector failed to start");
+                status.set_connector(name, State::Failed, Some(e.trace()));
+                None
+            }
+        }
+    }
+
+    fn start_task(&self, name: &str, entry: &mut Entry, index: u32) {
+        let Some(instance) = &entry.instance else { return };
+        let Some(props) = entry.task_configs.get(index as usize) else { return };
+        let id = TaskId::new(name, index);
+        let target = if entry.target == TargetState::Started { TaskTarget::Run } else { TaskTarget::Pause };
+        match self.worker.start_task(id.clone(), instance, &entry.config, props.clone(), target) {
+            Ok(handle) => {
+                entry.tasks.insert(index, handle);
+            }
+            Err(e) => self.worker.status.set_task(&id, State::Failed, Some(e.trace())),
+        }
+    }
+
+    async fn stop_tasks(&self, name: &str, entry: &mut Entry) {
+        let timeout = self.worker.config.task_shutdown_timeout;
+        let handles = std::mem::take(&mut entry.tasks);
+        futures::future::join_all(handles.into_values().map(|h| h.stop(timeout))).await;
+        for i in 0..entry.task_configs.len() as u32 {
+            self.worker.status.remove_task(&TaskId::new(name, i));
+        }
+    }
+
+    async fn stop_entry(&self, name: &str, entry: &mut Entry) {
+        self.stop_tasks(name, entry).await;
+        if let Some(mut instance) = entry.instance.take() {
+            if let Err(e) = instance.stop().await {
+                tracing::warn!(connector = %name, error = %e.trace(), "connector did not stop cleanly");
+            }
+        }
+    }
+
+    /// The connector asked for new task configs: restart the tasks if they changed.
+    async fn reconfigure(&self, name: &str) {
+        let mut map = self.connectors.lock().await;
+        let Some(entry) = map.get_mut(name) else { return };
+        let Some(instance) = &entry.instance else { return };
+        let configs = match instance.task_configs(entry.config.tasks_max) {
+            Ok(c) => c,
+            Err(e) => {
+                self.worker.status.set_connector(name, State::Failed, Some(e.trace()));
+                return;
+            }
+        };
+        if configs == entry.task_configs {
+            return;
+        }
+        self.stop_tasks(name, entry).await;
+        entry.task_configs = configs;
+        for i in 0..entry.task_configs.len() as u32 {
+            self.start_task(name, entry, i);
+        }
+    }
+
+    fn info_of(name: &str, entry: &Entry) -> ConnectorInfo {
+        ConnectorInfo {
+            name: name.to_owned(),
+            config: entry.config.props.clone(),
+            tasks: (0..entry.task_configs.len() as u32).map(|i| TaskId::new(name, i)).collect(),
+            kind: Some(entry.kind),
+        }
+    }
+
+    fn status_of(&self, name: &str, entry: &Entry) -> ConnectorStatus {
+        let status = &self.worker.status;
+        let unassigned = || StateInfo { state: State::Unassigned, worker_id: self.worker.worker_id.clone(), trace: None };
+        ConnectorStatus {
+            name: name.to_owned(),
+            connector: status.connector(name).unwrap_or_else(unassigned),
+            tasks: (0..entry.task_configs.len() as u32)
+                .map(|i| TaskStatus { id: i, status: status.task(&TaskId::new(name, i)).unwrap_or_else(unassigned) })
+                .collect(),
+            kind: Some(entry.kind),
+        }
+    }
+
+    fn require_stopped(name: &str, entry: &Entry) -> HerderResult<()> {
+        if entry.target == TargetState::Stopped {
+            Ok(())
+        } else {
+            Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done \
+                 for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )))
+        }
+    }
+
+    fn sink_offsets_args(&self, entry: &Entry) -> (Props, String, Option<regex::Regex>) {
+        let client = self.worker.config.client_props("consumer.");
+        let regex = entry.config.topics_regex.as_deref().and_then(|r| regex::Regex::new(&format!("^(?:{r})$")).ok());
+        (client, format!("connect-{}", entry.config.name), regex)
+    }
+}
+
+fn as_map(v: Json) -> SourceMap {
+    match v {
+        Json::Object(m) => m,
+        _ => SourceMap::new(),
+    }
+}
+
+/// Reads `{kafka_topic, kafka_partition}` → `{kafka_offset}` of a sink offsets request.
+fn sink_partition(partition: &SourceMap) -> HerderResult<(String, i32)> {
+    let topic = partition.get("kafka_topic").and_then(Json::as_str);
+    let part = partition.get("kafka_partition").and_then(Json::as_i64).and_then(|p| i32::try_from(p).ok());
+    match (topic, part) {
+        (Some(t), Some(p)) => Ok((t.to_owned(), p)),
+        _ => Err(HerderError::BadRequest(
+            "Sink connector offsets partitions must contain the keys kafka_topic and kafka_partition".to_owned(),
+        )),
+    }
+}
+
+#[async_trait]
+impl Herder for StandaloneHerder {
+    fn server_info(&self) -> ServerInfo {
+        self.info.clone()
+    }
+
+    async fn connectors(&self) -> Vec<String> {
+        self.connectors.lock().await.keys().cloned().collect()
+    }
+
+    async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
+        let map = self.connectors.lock().await;
+        map.get(name).map(|e| Self::info_of(name, e)).ok_or_else(|| Self::not_found(name))
+    }
+
+    async fn connector_config(&self, name: &str) -> HerderResult<Props> {
+        let map = self.connectors.lock().await;
+        map.get(name).map(|e| e.config.props.clone()).ok_or_else(|| Self::not_found(name))
+    }
+
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        mut config: Props,
+        allow_replace: bool,
+        initial_state: Option<TargetState>,
+    ) -> HerderResult<Created<ConnectorInfo>> {
+        config.insert("name".into(), name.to_owned());
+        let (kind, infos) = validate(&self.worker.registry, &config).await?;
+        if infos.error_count > 0 {
+            return Err(invalid_config(infos));
+        }
+        let parsed = ConnectorConfig::parse(kind, &config)?;
+        let mut map = self.connectors.lock().await;
+        let previous = match map.remove(name) {
+            Some(_) if !allow_replace => {
+                return Err(HerderError::Conflict(format!("Connector {name} already exists")));
+            }
+            Some(mut old) => {
+                self.stop_entry(name, &mut old).await;
+                Some(old.target)
+            }
+            None => None,
+        };
+        let created = previous.is_none();
+        let target = initial_state.or(previous).unwrap_or(TargetState::Started);
+        let mut entry = Entry { config: parsed, kind, target, instance: None, task_configs: Vec::new(), tasks: BTreeMap::new() };
+        self.start_entry(name, &mut entry).await;
+        let info = Self::info_of(name, &entry);
+        map.insert(name.to_owned(), entry);
+        tracing::info!(connector = %name, created, "connector configured");
+        Ok(Created { created, value: info })
+    }
+
+    async fn patch_connector_config(&self, name: &str, patch: Vec<(String, Option<String>)>) -> HerderResult<ConnectorInfo> {
+        let mut config = self.connector_config(name).await?;
+        for (k, v) in patch {
+            match v {
+                Some(v) => config.insert(k, v),
+                None => config.remove(&k),
+            };
+        }
+        Ok(self.put_connector_config(name, config, true, None).await?.value)
+    }
+
+    async fn delete_connector(&self, name: &str) -> HerderResult<()> {
+        let mut map = self.connectors.lock().await;
+        let mut entry = map.remove(name).ok_or_else(|| Self::not_found(name))?;
+        self.stop_entry(name, &mut entry).await;
+        self.worker.status.remove(name);
+        tracing::info!(connector = %name, "connector deleted");
+        Ok(())
+    }
+
+    async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStatus> {
+        let map = self.connectors.lock().await;
+        map.get(name).map(|e| self.status_of(name, e)).ok_or_else(|| Self::not_found(name))
+    }
+
+    async fn task_status(&self, id: &TaskId) -> HerderResult<TaskStatus> {
+        let map = self.connectors.lock().await;
+        let entry = map.get(&id.connector).ok_or_else(|| Self::not_found(&id.connector))?;
+        if id.task as usize >= entry.task_configs.len() {
+            return Err(HerderError::NotFound(format!("No status found for task {id}")));
+        }
+        let status = self.worker.status.task(id).unwrap_or(StateInfo {
+            state: State::Unassigned,
+            worker_id: self.worker.worker_id.clone(),
+            trace: None,
+        });
+        Ok(TaskStatus { id: id.task, status })
+    }
+
+    async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
+        let map = self.connectors.lock().await;
+        let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
+        Ok(entry
+            .task_configs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| TaskInfo { id: TaskId::new(name, i as u32), config: c.clone() })
+            .collect())
+    }
+
+    async fn restart_connector(&self, name: &str, request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
+        let mut map = self.connectors.lock().await;
+        let entry = map.get_mut(name).ok_or_else(|| Self::not_found(name))?;
+        let failed = |s: Option<StateInfo>| s.is_some_and(|s| s.state == State::Failed);
+        let restart_connector = !request.only_failed || failed(self.worker.status.connector(name));
+        let tasks: Vec<u32> = if request.include_tasks {
+            (0..entry.task_configs.len() as u32)
+                .filter(|i| !request.only_failed || failed(self.worker.status.task(&TaskId::new(name, *i))))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let answer = (request.include_tasks || request.only_failed).then(|| {
+            let mut status = self.status_of(name, entry);
+            if restart_connector {
+                status.connector.state = State::Restarting;
+                status.connector.trace = None;
+            }
+            for t in status.tasks.iter_mut().filter(|t| tasks.contains(&t.id)) {
+                t.status.state = State::Restarting;
+                t.status.trace = None;
+            }
+            status
+        });
+        if restart_connector {
+            if let Some(mut instance) = entry.instance.take() {
+                let _ = instance.stop().await;
+            }
+            entry.instance = self.start_instance(name, entry).await;
+        }
+        for t in tasks {
+            if let Some(handle) = entry.tasks.remove(&t) {
+                handle.stop(self.worker.config.task_shutdown_timeout).await;
+            }
+            self.start_task(name, entry, t);
+        }
+        Ok(answer)
+    }
+
+    async fn restart_task(&self, id: &TaskId) -> HerderResult<()> {
+        let mut map = self.connectors.lock().await;
+        let entry = map.get_mut(&id.connector).ok_or_else(|| Self::not_found(&id.connector))?;
+        if id.task as usize >= entry.task_configs.len() {
+            return Err(HerderError::NotFound(format!("Task {id} not found")));
+        }
+        if let Some(handle) = entry.tasks.remove(&id.task) {
+            handle.stop(self.worker.config.task_shutdown_timeout).await;
+        }
+        self.start_task(&id.connector, entry, id.task);
+        Ok(())
+    }
+
+    async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
+        let mut map = self.connectors.lock().await;
+        let entry = map.get_mut(name).ok_or_else(|| Self::not_found(name))?;
+        let before = entry.target;
+        entry.target = state;
+        let status = &self.worker.status;
+        match (before, state) {
+            (TargetState::Stopped, TargetState::Stopped) => {}
+            (_, TargetState::Stopped) => {
+                self.stop_entry(name, entry).await;
+                entry.task_configs.clear();
+                status.set_connector(name, State::Stopped, None);
+            }
+            (TargetState::Stopped, _) => self.start_entry(name, entry).await,
+            (_, TargetState::Paused) => {
+                status.set_connector(name, State::Paused, None);
+                entry.tasks.values().for_each(|t| t.set_target(TaskTarget::Pause));
+            }
+            (_, TargetState::Started) => {
+                if entry.instance.is_some() {
+                    status.set_connector(name, State::Running, None);
+                }
+                entry.tasks.values().for_each(|t| t.set_target(TaskTarget::Run));
+            }
+        }
+        Ok(())
+    }
+
+    async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
+        let map = self.connectors.lock().await;
+        map.get(name).ok_or_else(|| Self::not_found(name))?;
+        Ok(self.worker.status.topics(name))
+    }
+
+    async fn reset_connector_topics(&self, name: &str) -> HerderResult<()> {
+        let map = self.connectors.lock().await;
+        map.get(name).ok_or_else(|| Self::not_found(name))?;
+        self.worker.status.reset_topics(name);
+        Ok(())
+    }
+
+    async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        let map = self.connectors.lock().await;
+        let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
+        let offsets = match entry.kind {
+            ConnectorKind::Source => self.worker.offsets.all(name).await?.into_iter().map(|(p, o)| (p, Some(o))).collect(),
+            ConnectorKind::Sink => {
+                let (client, group, regex) = self.sink_offsets_args(entry);
+                let topics = entry.config.topics.clone();
+                let rows = tokio::task::spawn_blocking(move || groups::committed(&client, &group, &topics, regex.as_ref()))
+                    .await
+                    .map_err(|e| ConnectError::fatal("offset reader stopped").with_source(e))??;
+                rows.into_iter()
+                    .map(|(t, p, o)| {
+                        (as_map(json!({"kafka_topic": t, "kafka_partition": p})), Some(as_map(json!({"kafka_offset": o}))))
+                    })
+                    .collect()
+            }
+        };
+        Ok(ConnectorOffsets { offsets })
+    }
+
+    async fn alter_offsets(&self, name: &str, offsets: ConnectorOffsets) -> HerderResult<String> {
+        let map = self.connectors.lock().await;
+        let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
+        Self::require_stopped(name, entry)?;
+        match entry.kind {
+            ConnectorKind::Source => {
+                self.worker.offsets.put(name, offsets.offsets).await?;
+                Ok("The Connect framework-managed offsets for this connector have been altered successfully. However, if this \
+                    connector manages offsets externally, they will need to be manually altered in the system that the connector uses."
+                    .to_owned())
+            }
+            ConnectorKind::Sink => {
+                let mut commits = Vec::new();
+                for (partition, offset) in &offsets.offsets {
+                    let (topic, part) = sink_partition(partition)?;
+                    match offset.as_ref().and_then(|o| o.get("kafka_offset")).and_then(Json::as_i64) {
+                        Some(o) => commits.push((topic, part, o)),
+                        None => {
+                            return Err(HerderError::BadRequest(
+                                "Resetting a single sink partition is not supported: use DELETE …/offsets".to_owned(),
+                            ))
+                        }
+                    }
+                }
+                let (client, group, _) = self.sink_offsets_args(entry);
+                tokio::task::spawn_blocking(move || groups::alter(&client, &group, &commits))
+                    .await
+                    .map_err(|e| ConnectError::fatal("offset writer stopped").with_source(e))??;
+                Ok("The offsets for this connector have been altered successfully".to_owned())
+            }
+        }
+    }
+
+    async fn reset_offsets(&self, name: &str) -> HerderResult<String> {
+        let map = self.connectors.lock().await;
+        let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
+        Self::require_stopped(name, entry)?;
+        match entry.kind {
+            ConnectorKind::Source => {
+                let all = self.worker.offsets.all(name).await?;
+                self.worker.offsets.put(name, all.into_iter().map(|(p, _)| (p, None)).collect()).await?;
+                Ok("The Connect framework-managed offsets for this connector have been reset successfully. However, if this \
+                    connector manages offsets externally, they will need to be manually reset in the system that the connector uses."
+                    .to_owned())
+            }
+            ConnectorKind::Sink => {
+                let (client, group, _) = self.sink_offsets_args(entry);
+                groups::reset(&client, &group).await?;
+                Ok("The offsets for this connector have been reset successfully".to_owned())
+            }
+        }
+    }
+
+    fn plugins(&self) -> Vec<PluginInfo> {
+        self.worker.registry.plugins()
+    }
+
+    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>> {
+        let r = &self.worker.registry;
+        let def = r
+            .find_connector(plugin)
+            .map(|p| (p.config_def)())
+            .or_else(|| r.find_converter(plugin).map(|p| (p.config_def)()))
+            .or_else(|| r.find_header_converter(plugin).map(|p| (p.config_def)()))
+            .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;
+        Ok(def.keys().to_vec())
+    }
+
+    async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos> {
+        let r = &self.worker.registry;
+        let from_path = r.find_connector(plugin).ok_or_else(|| unknown_class(r, plugin))?;
+        if let Some(class) = config.get("connector.class") {
+            let in_body = find_plugin(r, &config)?;
+            if in_body.class != from_path.class {
+                return Err(HerderError::BadRequest(format!(
+                    "Included connector type {class} does not match request type {plugin}"
+                )));
+            }
+        }
+        let mut config = config;
+        config.entry("connector.class".into()).or_insert_with(|| from_path.class.to_owned());
+        Ok(validate(r, &config).await?.1)
+    }
+}
+

@@ -1,0 +1,87 @@
+//! Connector config validation, shared by every herder: the common keys,
+//! the plugin's ConfigDef and its own checks, gathered into Connect's
+//! `config/validate` answer.
+
+use ferry_api::config::{ConfigKey, ConfigValue, Props};
+use ferry_api::ConnectorKind;
+
+use super::{ConfigInfos, HerderError, HerderResult};
+use crate::config::connector::{config_def, sink_topics_error};
+use crate::plugins::{ConnectorFactory, Plugin, Registry};
+use crate::worker::ConnectorInstance;
+
+/// Finds the connector plugin named by `connector.class`.
+pub fn find_plugin<'r>(registry: &'r Registry, props: &Props) -> HerderResult<&'r Plugin<ConnectorFactory>> {
+    let class = props
+        .get("connector.class")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| HerderError::BadRequest("Connector config {} contains no connector type".to_owned()))?;
+    registry.find_connector(class).ok_or_else(|| unknown_class(registry, class))
+}
+
+pub fn unknown_class(registry: &Registry, class: &str) -> HerderError {
+    HerderError::BadRequest(format!(
+        "Failed to find any class that implements Connector and which name matches {class}, available connectors are: {}",
+        registry.connector_classes().join(", ")
+    ))
+}
+
+/// Validates a full connector config.
+pub async fn validate(registry: &Registry, props: &Props) -> HerderResult<(ConnectorKind, ConfigInfos)> {
+    let plugin = find_plugin(registry, props)?;
+    let kind = plugin.factory.kind();
+    let instance = ConnectorInstance::new(plugin.factory);
+    let mut configs: Vec<(ConfigKey, ConfigValue)> = Vec::new();
+
+    let common = config_def(kind);
+    for (key, mut value) in common.keys().iter().cloned().zip(common.validate(props)) {
+        if kind == ConnectorKind::Sink {
+            if let Some((field, message)) = sink_topics_error(props) {
+                if field == key.name {
+                    value.errors.push(message);
+                }
+            }
+        }
+        configs.push((key, value));
+    }
+    let own = (plugin.config_def)();
+    let own_values = match &instance {
+        ConnectorInstance::Source(c) => c.validate(props).await,
+        ConnectorInstance::Sink(c) => c.validate(props).await,
+    };
+    for value in own_values {
+        if let Some(key) = own.key(&value.name) {
+            if !configs.iter().any(|(k, _)| k.name == key.name) {
+                configs.push((key.clone(), value));
+            }
+        }
+    }
+
+    let mut groups: Vec<String> = Vec::new();
+    for (key, _) in &configs {
+        if let Some(g) = &key.group {
+            if !groups.contains(g) {
+                groups.push(g.clone());
+            }
+        }
+    }
+    let error_count = configs.iter().map(|(_, v)| v.errors.len()).sum();
+    Ok((kind, ConfigInfos { name: plugin.class.to_owned(), error_count, groups, configs }))
+}
+
+/// The 400 answer for an invalid config, worded as Connect words it.
+pub fn invalid_config(infos: ConfigInfos) -> HerderError {
+    let errors: Vec<String> = infos
+        .configs
+        .iter()
+        .flat_map(|(_, v)| v.errors.iter().cloned())
+        .collect();
+    let message = format!(
+        "Connector configuration is invalid and contains the following {} error(s):\n{}\n\
+         You can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+        infos.error_count,
+        errors.join("\n")
+    );
+    HerderError::InvalidConfig { message, infos: Box::new(infos) }
+}

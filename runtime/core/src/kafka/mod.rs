@@ -1,0 +1,87 @@
+//! Kafka clients (librdkafka through rdkafka), configured from Connect's
+//! property names. Java-only client keys that librdkafka does not know
+//! (`key.serializer`, `buffer.memory`, …) are dropped with one log line
+//! instead of failing the worker.
+
+pub mod groups;
+
+use std::time::Duration;
+
+use ferry_api::config::Props;
+use ferry_api::{ConnectError, Result};
+use rdkafka::config::{ClientConfig, FromClientConfig};
+use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
+
+/// Creates a client from `props` over `defaults`. Unknown keys are removed
+/// one by one, so a Java client setting never stops the worker.
+pub fn create_client<T: FromClientConfig>(defaults: &[(&str, &str)], props: &Props) -> Result<T> {
+    let mut cfg = ClientConfig::new();
+    for (k, v) in defaults {
+        cfg.set(*k, *v);
+    }
+    for (k, v) in props {
+        cfg.set(k, v);
+    }
+    for _ in 0..=props.len() {
+        match cfg.create::<T>() {
+            Ok(client) => return Ok(client),
+            Err(KafkaError::ClientConfig(_, ref desc, ref key, _)) if desc.contains("No such configuration property") => {
+                tracing::warn!(key = %key, "ignoring a Kafka client property librdkafka does not know");
+                cfg.remove(key);
+            }
+            Err(e) => return Err(ConnectError::config(format!("Invalid Kafka client configuration: {e}")).with_source(e)),
+        }
+    }
+    Err(ConnectError::config("Invalid Kafka client configuration"))
+}
+
+/// Producer settings Connect uses for source tasks: every record acked by
+/// all replicas, no reordering on retry, retries without end.
+pub const PRODUCER_DEFAULTS: &[(&str, &str)] = &[
+    ("acks", "all"),
+    ("max.in.flight.requests.per.connection", "1"),
+    ("linger.ms", "5"),
+    ("message.timeout.ms", "0"),
+    ("queue.buffering.max.kbytes", "65536"),
+];
+
+/// Consumer settings Connect uses for sink tasks: offsets committed by the
+/// worker after the task flushed, reading from the start of new groups.
+pub const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("enable.auto.commit", "false"),
+    ("enable.auto.offset.store", "false"),
+    ("auto.offset.reset", "earliest"),
+    ("session.timeout.ms", "45000"),
+    ("topic.metadata.refresh.interval.ms", "10000"),
+];
+
+/// Whether a Kafka error is worth retrying.
+pub fn is_retriable(e: &KafkaError) -> bool {
+    match e.rdkafka_error_code() {
+        Some(code) => matches!(
+            code,
+            RDKafkaErrorCode::QueueFull
+                | RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::RequestTimedOut
+                | RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::NotCoordinator
+                | RDKafkaErrorCode::CoordinatorLoadInProgress
+                | RDKafkaErrorCode::NetworkException
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::RebalanceInProgress
+        ),
+        None => false,
+    }
+}
+
+pub fn kafka_error(context: &str, e: KafkaError) -> ConnectError {
+    let err = if is_retriable(&e) { ConnectError::retriable(format!("{context}: {e}")) } else { ConnectError::fatal(format!("{context}: {e}")) };
+    err.with_source(e)
+}
+
+/// How long metadata calls wait for the broker.
+pub const METADATA_TIMEOUT: Duration = Duration::from_secs(10);

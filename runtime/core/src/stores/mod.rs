@@ -1,0 +1,7 @@
+//! Where the worker keeps its state: source offsets and statuses.
+
+mod offsets;
+mod status;
+
+pub use offsets::{offset_key, FileOffsetStore, OffsetStore, TaskOffsetReader};
+pub use status::StatusStore;

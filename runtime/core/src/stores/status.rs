@@ -1,0 +1,75 @@
+//! Connector and task states, as `GET …/status` reports them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use crate::herder::{State, StateInfo, TaskId};
+
+#[derive(Default)]
+pub struct StatusStore {
+    worker_id: String,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    connectors: HashMap<String, StateInfo>,
+    tasks: HashMap<TaskId, StateInfo>,
+    /// Topics each connector has used, for `GET …/topics`.
+    topics: HashMap<String, BTreeSet<String>>,
+}
+
+impl StatusStore {
+    pub fn new(worker_id: String) -> Self {
+        Self { worker_id, inner: Mutex::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn info(&self, state: State, trace: Option<String>) -> StateInfo {
+        StateInfo { state, worker_id: self.worker_id.clone(), trace }
+    }
+
+    pub fn set_connector(&self, name: &str, state: State, trace: Option<String>) {
+        let info = self.info(state, trace);
+        self.lock().connectors.insert(name.to_owned(), info);
+    }
+
+    pub fn set_task(&self, id: &TaskId, state: State, trace: Option<String>) {
+        let info = self.info(state, trace);
+        self.lock().tasks.insert(id.clone(), info);
+    }
+
+    pub fn connector(&self, name: &str) -> Option<StateInfo> {
+        self.lock().connectors.get(name).cloned()
+    }
+
+    pub fn task(&self, id: &TaskId) -> Option<StateInfo> {
+        self.lock().tasks.get(id).cloned()
+    }
+
+    /// Forgets a connector and all its tasks.
+    pub fn remove(&self, name: &str) {
+        let mut inner = self.lock();
+        inner.connectors.remove(name);
+        inner.tasks.retain(|id, _| id.connector != name);
+    }
+
+    pub fn add_topic(&self, connector: &str, topic: &str) {
+        self.lock().topics.entry(connector.to_owned()).or_default().insert(topic.to_owned());
+    }
+
+    pub fn topics(&self, connector: &str) -> Vec<String> {
+        self.lock().topics.get(connector).map(|t| t.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub fn reset_topics(&self, connector: &str) {
+        self.lock().topics.remove(connector);
+    }
+
+    pub fn remove_task(&self, id: &TaskId) {
+        self.lock().tasks.remove(id);
+    }
+}
