@@ -1,0 +1,114 @@
+//! Appends each record's value, as text, as one line of a file (or stdout);
+//! the file is flushed when offsets are committed, so a committed offset
+//! never runs ahead of the data written.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use ferry_api::config::{ConfigDef, ConfigKey, ConfigType, DefaultValue, Importance, Props};
+use ferry_api::connector::Connector;
+use ferry_api::{
+    ConnectError, ConnectorContext, PartitionOffsets, Result, SinkConnector, SinkRecord, SinkTask, SinkTaskContext,
+};
+
+const FILE: &str = "file";
+
+fn config_def() -> ConfigDef {
+    ConfigDef::new().define(ConfigKey::new(FILE, ConfigType::String, DefaultValue::Null, Importance::High,
+        "Destination filename. If not specified, the standard output will be used"))
+}
+
+#[derive(Default)]
+pub struct FileStreamSinkConnector {
+    props: Props,
+}
+
+#[async_trait]
+impl Connector for FileStreamSinkConnector {
+    fn version(&self) -> String {
+        crate::VERSION.to_owned()
+    }
+    fn config_def(&self) -> ConfigDef {
+        config_def()
+    }
+    async fn start(&mut self, props: Props, _ctx: Arc<dyn ConnectorContext>) -> Result<()> {
+        config_def().parse(&props)?;
+        self.props = props;
+        Ok(())
+    }
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<Props>> {
+        Ok(vec![self.props.clone(); max_tasks.max(1)])
+    }
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for FileStreamSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::<FileStreamSinkTask>::default()
+    }
+}
+
+#[derive(Default)]
+pub struct FileStreamSinkTask {
+    out: Option<std::io::BufWriter<Box<dyn Write + Send>>>,
+    line: String,
+}
+
+impl FileStreamSinkTask {
+    fn out(&mut self) -> Result<&mut std::io::BufWriter<Box<dyn Write + Send>>> {
+        self.out.as_mut().ok_or_else(|| ConnectError::fatal("FileStreamSinkTask is not started"))
+    }
+}
+
+fn io_error(what: &str, e: std::io::Error) -> ConnectError {
+    ConnectError::retriable(format!("{what}: {e}")).with_source(e)
+}
+
+#[async_trait]
+impl SinkTask for FileStreamSinkTask {
+    async fn start(&mut self, props: Props, _ctx: SinkTaskContext) -> Result<()> {
+        let c = config_def().parse(&props)?;
+        let writer: Box<dyn Write + Send> = match c.string(FILE).filter(|f| !f.is_empty()) {
+            Some(path) => Box::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(|e| ConnectError::config(format!("Couldn't find or create file '{path}' for FileStreamSinkTask")).with_source(e))?,
+            ),
+            None => Box::new(std::io::stdout()),
+        };
+        self.out = Some(std::io::BufWriter::with_capacity(256 * 1024, writer));
+        Ok(())
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> Result<()> {
+        let mut line = std::mem::take(&mut self.line);
+        let out = self.out()?;
+        for r in &records {
+            line.clear();
+            match r.value.value.as_str() {
+                Some(s) => line.push_str(s),
+                None => line.push_str(&r.value.value.to_java_string()),
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes()).map_err(|e| io_error("Couldn't write to the file", e))?;
+        }
+        self.line = line;
+        Ok(())
+    }
+
+    async fn flush(&mut self, _offsets: &PartitionOffsets) -> Result<()> {
+        self.out()?.flush().map_err(|e| io_error("Couldn't flush the file", e))
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        if let Some(mut out) = self.out.take() {
+            out.flush().map_err(|e| io_error("Couldn't flush the file", e))?;
+        }
+        Ok(())
+    }
+}
