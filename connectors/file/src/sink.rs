@@ -3,6 +3,7 @@
 //! never runs ahead of the data written.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -63,6 +64,40 @@ impl FileStreamSinkTask {
     }
 }
 
+/// A crash can leave half a line at the end of the file. Committed offsets
+/// only ever cover whole, flushed lines, so that fragment belongs to a
+/// record that will be delivered again: cut it, or it would be glued to
+/// the next line.
+fn drop_partial_last_line(path: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let len = f.metadata()?.len();
+    let mut keep = len;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while keep > 0 {
+        let start = keep.saturating_sub(chunk.len() as u64);
+        let n = (keep - start) as usize;
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut chunk[..n])?;
+        match chunk[..n].iter().rposition(|b| *b == b'\n') {
+            Some(i) => {
+                keep = start + i as u64 + 1;
+                break;
+            }
+            None => keep = start,
+        }
+    }
+    if keep < len {
+        tracing::warn!(file = %path.display(), bytes = len - keep, "removing a partial last line left by a crash");
+        f.set_len(keep)?;
+    }
+    Ok(())
+}
+
 fn io_error(what: &str, e: std::io::Error) -> ConnectError {
     ConnectError::retriable(format!("{what}: {e}")).with_source(e)
 }
@@ -72,13 +107,16 @@ impl SinkTask for FileStreamSinkTask {
     async fn start(&mut self, props: Props, _ctx: SinkTaskContext) -> Result<()> {
         let c = config_def().parse(&props)?;
         let writer: Box<dyn Write + Send> = match c.string(FILE).filter(|f| !f.is_empty()) {
-            Some(path) => Box::new(
+            Some(path) => Box::new({
+                drop_partial_last_line(Path::new(&path))
+                    .map_err(|e| io_error(&format!("Couldn't repair the end of '{path}'"), e))?;
+
                 std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(&path)
-                    .map_err(|e| ConnectError::config(format!("Couldn't find or create file '{path}' for FileStreamSinkTask")).with_source(e))?,
-            ),
+                    .map_err(|e| ConnectError::config(format!("Couldn't find or create file '{path}' for FileStreamSinkTask")).with_source(e))?
+            }),
             None => Box::new(std::io::stdout()),
         };
         self.out = Some(std::io::BufWriter::with_capacity(256 * 1024, writer));
@@ -110,5 +148,24 @@ impl SinkTask for FileStreamSinkTask {
             out.flush().map_err(|e| io_error("Couldn't flush the file", e))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_only_a_partial_last_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("out.txt");
+        std::fs::write(&p, "a\nb\npart").expect("write");
+        drop_partial_last_line(&p).expect("repair");
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "a\nb\n");
+        drop_partial_last_line(&p).expect("repair again");
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "a\nb\n");
+        std::fs::write(&p, "no newline at all").expect("write");
+        drop_partial_last_line(&p).expect("repair");
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "");
     }
 }
