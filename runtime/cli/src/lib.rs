@@ -1,6 +1,7 @@
 //! The `ferry` binary: parses the command line, wires the plugin registry,
 //! the worker, the herder and the REST server together, and runs them.
 
+mod docs;
 mod logging;
 mod registry;
 mod standalone;
@@ -33,11 +34,17 @@ enum Mode {
         /// The worker's properties file.
         worker: PathBuf,
     },
+    /// Prints every configuration key of the worker and the built-in plugins (Markdown).
+    ConfigReference,
 }
 
 /// Runs the command line; the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Mode::ConfigReference = cli.mode {
+        print!("{}", docs::config_reference());
+        return ExitCode::SUCCESS;
+    }
     let loggers = logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -50,6 +57,7 @@ pub fn main() -> ExitCode {
         match cli.mode {
             Mode::Standalone { worker, connectors } => standalone::run(&worker, &connectors, loggers).await,
             Mode::Distributed { .. } => Err("distributed mode is not available yet; use `ferry standalone`".to_owned()),
+            Mode::ConfigReference => Ok(()),
         }
     });
     // Abandoned tasks must not keep the process alive.

@@ -42,6 +42,9 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], loggers: Arc<L
         kafka_cluster_id: None,
     };
     let herder = StandaloneHerder::new(worker, info);
+    let for_id = herder.clone();
+    let client = config.client_props("admin.");
+    tokio::spawn(async move { for_id.set_kafka_cluster_id(ferry_runtime::kafka::cluster_id(client).await) });
 
     let cors = ferry_rest::CorsSettings { allow_origin: config.cors_origin.clone(), allow_methods: config.cors_methods.clone() };
     let router = ferry_rest::router(herder.clone(), loggers, cors);

@@ -96,11 +96,18 @@ impl WorkerConfig {
         })
     }
 
-    /// Properties for the Kafka clients: `bootstrap.servers`, then the
-    /// worker's `producer.*` / `consumer.*` keys.
+    /// Properties for a Kafka client: `bootstrap.servers` and the worker's
+    /// top-level security keys (`security.*`, `sasl.*`, `ssl.*`), then the
+    /// keys under `prefix` (`producer.`, `consumer.`, `admin.`), which win.
     pub fn client_props(&self, prefix: &str) -> Props {
-        let mut p = with_prefix(&self.props, prefix);
+        let mut p: Props = self
+            .props
+            .iter()
+            .filter(|(k, _)| ["security.", "sasl.", "ssl."].iter().any(|s| k.starts_with(s)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         p.insert("bootstrap.servers".into(), self.bootstrap_servers.clone());
+        p.extend(with_prefix(&self.props, prefix));
         p
     }
 }

@@ -52,12 +52,20 @@ pub struct StandaloneHerder {
     connectors: Mutex<BTreeMap<String, Entry>>,
     events: mpsc::UnboundedSender<Event>,
     info: ServerInfo,
+    /// Learnt from the broker after start, so REST is ready before Kafka answers.
+    cluster_id: std::sync::OnceLock<String>,
 }
 
 impl StandaloneHerder {
     pub fn new(worker: Arc<Worker>, info: ServerInfo) -> Arc<Self> {
         let (events, rx) = mpsc::unbounded_channel();
-        let herder = Arc::new(Self { worker, connectors: Mutex::new(BTreeMap::new()), events, info });
+        let herder = Arc::new(Self {
+            worker,
+            connectors: Mutex::new(BTreeMap::new()),
+            events,
+            info,
+            cluster_id: std::sync::OnceLock::new(),
+        });
         tokio::spawn(Self::handle_events(Arc::downgrade(&herder), rx));
         herder
     }
@@ -73,6 +81,10 @@ impl StandaloneHerder {
                 }
             }
         }
+    }
+
+    pub fn set_kafka_cluster_id(&self, id: String) {
+        let _ = self.cluster_id.set(id);
     }
 
     /// Stops every connector: tasks flush their offsets.
@@ -248,7 +260,9 @@ fn sink_partition(partition: &SourceMap) -> HerderResult<(String, i32)> {
 #[async_trait]
 impl Herder for StandaloneHerder {
     fn server_info(&self) -> ServerInfo {
-        self.info.clone()
+        let mut info = self.info.clone();
+        info.kafka_cluster_id = self.cluster_id.get().cloned().or(info.kafka_cluster_id);
+        info
     }
 
     async fn connectors(&self) -> Vec<String> {

@@ -85,3 +85,24 @@ pub fn kafka_error(context: &str, e: KafkaError) -> ConnectError {
 
 /// How long metadata calls wait for the broker.
 pub const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The Kafka cluster id, retried until the broker answers.
+pub async fn cluster_id(client: Props) -> String {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let attempt = client.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let c: rdkafka::consumer::BaseConsumer = create_client(&[], &attempt).ok()?;
+            rdkafka::consumer::Consumer::client(&c).fetch_cluster_id(METADATA_TIMEOUT)
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some(id) = found {
+            return id;
+        }
+        tracing::warn!("cannot reach the Kafka cluster yet; retrying");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""File → Kafka → file: Ferry against the reference Kafka Connect, same broker, same input.
+
+Prints, for each worker: lines/s through the whole pipeline, start-to-REST-ready
+time, idle RSS and peak RSS.
+
+    python3 bench/file_pipeline.py [--lines 1000000] [--only ferry|connect]
+
+Needs: `cargo build --release -p ferry` (target/release/ferry), a broker
+(started here with noida-db from the test-server cache, or FERRY_BENCH_KAFKA=host:port),
+and for the Connect side the reference launcher given by REFERENCE_CONNECT
+(default: ../shared/tools/reference-connect.sh next to the repository).
+"""
+import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LINE_BYTES = 100
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(what, fn, timeout=600, every=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(every)
+    sys.exit(f"timed out waiting for {what}")
+
+
+def http(method, url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return None, b""
+
+
+def rss_kb(pid, field):
+    """VmRSS or VmHWM of a process and its children (the JVM runs under a shell)."""
+    total = 0
+    for p in [pid] + children(pid):
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def children(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    kids = [int(x) for x in out]
+    return kids + [g for k in kids for g in children(k)]
+
+
+def count_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    except OSError:
+        return 0
+
+
+def make_input(path, n):
+    body = "x" * (LINE_BYTES - 12)
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(f"{i:010d} {body}\n")
+
+
+def start_broker(work):
+    if os.environ.get("FERRY_BENCH_KAFKA"):
+        return os.environ["FERRY_BENCH_KAFKA"], None
+    noida = os.environ.get("FERRY_NOIDA_BIN") or find_noida()
+    port = free_port()
+    proc = subprocess.Popen([noida, "start", "--only", "kafka", "--kafka-port", str(port), "--data-dir", os.path.join(work, "broker")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    wait("the broker", lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 60)
+    return f"127.0.0.1:{port}", proc
+
+
+def find_noida():
+    venv = os.path.expanduser("~/.cache/ferry/test-servers/noida-venv/bin/python")
+    if not os.path.exists(venv):
+        sys.exit("noida-db not found: run the tests once (they install it) or set FERRY_NOIDA_BIN / FERRY_BENCH_KAFKA")
+    return subprocess.run([venv, "-c", "import noida_db,os;print(os.path.join(os.path.dirname(noida_db.__file__),'noida-db'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def run(name, cmd, work, bootstrap, input_path, lines):
+    port = free_port()
+    out = os.path.join(work, f"{name}-out.txt")
+    topic = f"bench-{name}-{int(time.time())}"
+    props = os.path.join(work, f"{name}-worker.properties")
+    with open(props, "w") as f:
+        f.write(f"bootstrap.servers={bootstrap}\nlisteners=http://127.0.0.1:{port}\n"
+                f"offset.storage.file.filename={work}/{name}.offsets\noffset.flush.interval.ms=10000\n"
+                "key.converter=org.apache.kafka.connect.json.JsonConverter\n"
+                "value.converter=org.apache.kafka.connect.json.JsonConverter\nplugin.discovery=service_load\n")
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd + [props], stdout=open(os.path.join(work, f"{name}.log"), "w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    wait(f"{name} REST", lambda: http("GET", base + "/")[0] == 200, 120, 0.002)
+    ready_ms = (time.monotonic() - t0) * 1000
+    time.sleep(2)
+    idle_kb = rss_kb(proc.pid, "VmRSS")
+    t1 = time.monotonic()
+    http("POST", base + "/connectors", {"name": "bench-source", "config": {
+        "connector.class": "FileStreamSource", "file": input_path, "topic": topic, "batch.size": "2000"}})
+    http("POST", base + "/connectors", {"name": "bench-sink", "config": {
+        "connector.class": "FileStreamSink", "file": out, "topics": topic}})
+    wait(f"{name} to write {lines} lines", lambda: count_lines(out) >= lines, 1800, 0.2)
+    elapsed = time.monotonic() - t1
+    peak_kb = rss_kb(proc.pid, "VmHWM")
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+    return {"worker": name, "lines_per_s": round(lines / elapsed), "seconds": round(elapsed, 2),
+            "rest_ready_ms": round(ready_ms, 1), "idle_rss_mb": round(idle_kb / 1024, 1), "peak_rss_mb": round(peak_kb / 1024, 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--only", choices=["ferry", "connect"])
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="ferry-bench-")
+    bootstrap, broker = start_broker(work)
+    input_path = os.path.join(work, "input.txt")
+    make_input(input_path, args.lines)
+    results = []
+    try:
+        if args.only in (None, "ferry"):
+            ferry = os.path.join(ROOT, "target", "release", "ferry")
+            if not os.path.exists(ferry):
+                sys.exit("build first: cargo build --release -p ferry")
+            results.append(run("ferry", [ferry, "standalone"], work, bootstrap, input_path, args.lines))
+        if args.only in (None, "connect"):
+            ref = os.environ.get("REFERENCE_CONNECT", os.path.join(ROOT, "..", "shared", "tools", "reference-connect.sh"))
+            if os.path.exists(ref):
+                results.append(run("connect", ["bash", ref, "standalone"], work, bootstrap, input_path, args.lines))
+            else:
+                print(f"(reference Kafka Connect not found at {ref}; skipped)", file=sys.stderr)
+    finally:
+        if broker:
+            os.killpg(broker.pid, 9)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"file -> kafka -> file, {args.lines} lines of {LINE_BYTES} bytes, broker {bootstrap}")
+    print(f"{'worker':8} {'lines/s':>10} {'seconds':>8} {'REST ready ms':>14} {'idle RSS MB':>12} {'peak RSS MB':>12}")
+    for r in results:
+        print(f"{r['worker']:8} {r['lines_per_s']:>10} {r['seconds']:>8} {r['rest_ready_ms']:>14} {r['idle_rss_mb']:>12} {r['peak_rss_mb']:>12}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
