@@ -7,6 +7,7 @@ use std::time::Instant;
 use ferry_api::config::{read_properties_file, Props};
 use ferry_runtime::config::worker::WorkerConfig;
 use ferry_runtime::herder::{Herder, ServerInfo, StandaloneHerder};
+use ferry_runtime::log::{kafka::KafkaLog, Log};
 use ferry_runtime::stores::{FileOffsetStore, StatusStore};
 use ferry_runtime::worker::Worker;
 
@@ -29,7 +30,9 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], loggers: Arc<L
     let worker_id = format!("{host}:{}", config.advertised_port.unwrap_or(local.port()));
 
     let offsets = FileOffsetStore::open(config.offset_file.clone()).map_err(|e| e.to_string())?;
+    let log: Arc<dyn Log> = Arc::new(KafkaLog::new(&config));
     let worker = Arc::new(Worker {
+        log: log.clone(),
         registry: Arc::new(registry()),
         offsets: Arc::new(offsets),
         status: Arc::new(StatusStore::new(worker_id.clone())),
@@ -43,8 +46,7 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], loggers: Arc<L
     };
     let herder = StandaloneHerder::new(worker, info);
     let for_id = herder.clone();
-    let client = config.client_props("admin.");
-    tokio::spawn(async move { for_id.set_kafka_cluster_id(ferry_runtime::kafka::cluster_id(client).await) });
+    tokio::spawn(async move { for_id.set_kafka_cluster_id(log.cluster_id().await) });
 
     let cors = ferry_rest::CorsSettings { allow_origin: config.cors_origin.clone(), allow_methods: config.cors_methods.clone() };
     let router = ferry_rest::router(herder.clone(), loggers, cors);

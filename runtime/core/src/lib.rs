@@ -7,6 +7,7 @@ pub mod config;
 pub mod convert;
 pub mod herder;
 pub mod kafka;
+pub mod log;
 pub mod plugins;
 pub mod stores;
 pub mod worker;

@@ -13,9 +13,8 @@ use tokio::sync::{mpsc, Mutex};
 use super::validate::{find_plugin, invalid_config, unknown_class, validate};
 use super::*;
 use crate::config::connector::ConnectorConfig;
-use crate::kafka::groups;
 use crate::plugins::PluginInfo;
-use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget, Worker};
+use crate::worker::{subscription, ConnectorInstance, TaskHandle, TaskTarget, Worker};
 
 struct Entry {
     config: ConnectorConfig,
@@ -231,10 +230,8 @@ impl StandaloneHerder {
         }
     }
 
-    fn sink_offsets_args(&self, entry: &Entry) -> (Props, String, Option<regex::Regex>) {
-        let client = self.worker.config.client_props("consumer.");
-        let regex = entry.config.topics_regex.as_deref().and_then(|r| regex::Regex::new(&format!("^(?:{r})$")).ok());
-        (client, format!("connect-{}", entry.config.name), regex)
+    fn group(entry: &Entry) -> String {
+        format!("connect-{}", entry.config.name)
     }
 }
 
@@ -462,11 +459,7 @@ impl Herder for StandaloneHerder {
         let offsets = match entry.kind {
             ConnectorKind::Source => self.worker.offsets.all(name).await?.into_iter().map(|(p, o)| (p, Some(o))).collect(),
             ConnectorKind::Sink => {
-                let (client, group, regex) = self.sink_offsets_args(entry);
-                let topics = entry.config.topics.clone();
-                let rows = tokio::task::spawn_blocking(move || groups::committed(&client, &group, &topics, regex.as_ref()))
-                    .await
-                    .map_err(|e| ConnectError::fatal("offset reader stopped").with_source(e))??;
+                let rows = self.worker.log.committed(&Self::group(entry), &subscription(&entry.config)).await?;
                 rows.into_iter()
                     .map(|(t, p, o)| {
                         (as_map(json!({"kafka_topic": t, "kafka_partition": p})), Some(as_map(json!({"kafka_offset": o}))))
@@ -501,10 +494,7 @@ impl Herder for StandaloneHerder {
                         }
                     }
                 }
-                let (client, group, _) = self.sink_offsets_args(entry);
-                tokio::task::spawn_blocking(move || groups::alter(&client, &group, &commits))
-                    .await
-                    .map_err(|e| ConnectError::fatal("offset writer stopped").with_source(e))??;
+                self.worker.log.alter_committed(&Self::group(entry), commits).await?;
                 Ok("The offsets for this connector have been altered successfully".to_owned())
             }
         }
@@ -523,8 +513,7 @@ impl Herder for StandaloneHerder {
                     .to_owned())
             }
             ConnectorKind::Sink => {
-                let (client, group, _) = self.sink_offsets_args(entry);
-                groups::reset(&client, &group).await?;
+                self.worker.log.reset_committed(&Self::group(entry)).await?;
                 Ok("The offsets for this connector have been reset successfully".to_owned())
             }
         }

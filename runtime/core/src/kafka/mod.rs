@@ -9,13 +9,31 @@ use std::time::Duration;
 
 use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result};
-use rdkafka::config::{ClientConfig, FromClientConfig};
+use rdkafka::config::{ClientConfig, FromClientConfig, FromClientConfigAndContext};
+use rdkafka::ClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
 /// Creates a client from `props` over `defaults`. Unknown keys are removed
 /// one by one, so a Java client setting never stops the worker.
 pub fn create_client<T: FromClientConfig>(defaults: &[(&str, &str)], props: &Props) -> Result<T> {
+    create_client_with(defaults, props, |cfg| cfg.create::<T>())
+}
+
+/// As [`create_client`], for clients built with a context.
+pub fn create_with_context<C: ClientContext, T: FromClientConfigAndContext<C>>(
+    defaults: &[(&str, &str)],
+    props: &Props,
+    context: impl Fn() -> C,
+) -> Result<T> {
+    create_client_with(defaults, props, |cfg| cfg.create_with_context::<C, T>(context()))
+}
+
+fn create_client_with<T>(
+    defaults: &[(&str, &str)],
+    props: &Props,
+    create: impl Fn(&ClientConfig) -> Result<T, KafkaError>,
+) -> Result<T> {
     let mut cfg = ClientConfig::new();
     for (k, v) in defaults {
         cfg.set(*k, *v);
@@ -24,7 +42,7 @@ pub fn create_client<T: FromClientConfig>(defaults: &[(&str, &str)], props: &Pro
         cfg.set(k, v);
     }
     for _ in 0..=props.len() {
-        match cfg.create::<T>() {
+        match create(&cfg) {
             Ok(client) => return Ok(client),
             Err(KafkaError::ClientConfig(_, ref desc, ref key, _)) if desc.contains("No such configuration property") => {
                 tracing::warn!(key = %key, "ignoring a Kafka client property librdkafka does not know");

@@ -1,54 +1,43 @@
-//! Between a Connect record and a Kafka message: the converters' half of
-//! the record path.
+//! Between a Connect record and a log record: the converters' half of the
+//! record path.
 
-use ferry_api::{Headers, Result, SchemaAndValue, SinkRecord, SourceRecord};
-use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
-use rdkafka::Message;
+use ferry_api::{Headers, Result, SinkRecord, SourceRecord};
 
 use crate::convert::Converters;
+use crate::log::{LogRecord, ProduceRecord};
 
-/// A source record serialised for the producer.
-pub struct Serialized {
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
-    pub headers: Option<OwnedHeaders>,
-}
-
-pub fn serialize(conv: &Converters, record: &SourceRecord) -> Result<Serialized> {
+pub fn serialize(conv: &Converters, record: &SourceRecord) -> Result<ProduceRecord> {
     let topic = &record.topic;
-    let key = conv.key.from_connect_data(topic, &record.key)?;
-    let value = conv.value.from_connect_data(topic, &record.value)?;
-    let headers = if record.headers.is_empty() {
-        None
-    } else {
-        let mut out = OwnedHeaders::new_with_capacity(record.headers.0.len());
-        for h in record.headers.iter() {
-            let bytes = conv.header.from_connect_header(topic, &h.key, &h.value)?;
-            out = out.insert(Header { key: &h.key, value: bytes.as_deref() });
-        }
-        Some(out)
-    };
-    Ok(Serialized { key, value, headers })
+    let mut headers = Vec::with_capacity(record.headers.0.len());
+    for h in record.headers.iter() {
+        headers.push((h.key.clone(), conv.header.from_connect_header(topic, &h.key, &h.value)?));
+    }
+    Ok(ProduceRecord {
+        topic: topic.clone(),
+        partition: record.partition,
+        key: conv.key.from_connect_data(topic, &record.key)?,
+        value: conv.value.from_connect_data(topic, &record.value)?,
+        timestamp: record.timestamp,
+        headers,
+    })
 }
 
-pub fn deserialize(conv: &Converters, msg: &BorrowedMessage<'_>) -> Result<SinkRecord> {
-    let topic = msg.topic();
-    let key = conv.key.to_connect_data(topic, msg.key())?;
-    let value = conv.value.to_connect_data(topic, msg.payload())?;
+pub fn deserialize(conv: &Converters, rec: LogRecord) -> Result<SinkRecord> {
+    let topic = &rec.topic;
+    let key = conv.key.to_connect_data(topic, rec.key.as_deref())?;
+    let value = conv.value.to_connect_data(topic, rec.value.as_deref())?;
     let mut headers = Headers::new();
-    if let Some(hs) = msg.headers() {
-        for h in hs.iter() {
-            let v: SchemaAndValue = conv.header.to_connect_header(topic, h.key, h.value)?;
-            headers.add(h.key, v);
-        }
+    for (k, v) in &rec.headers {
+        let data = conv.header.to_connect_header(topic, k, v.as_deref())?;
+        headers.add(k.clone(), data);
     }
     Ok(SinkRecord {
-        topic: topic.to_owned(),
-        partition: msg.partition(),
-        offset: msg.offset(),
+        topic: rec.topic,
+        partition: rec.partition,
+        offset: rec.offset,
         key,
         value,
-        timestamp: msg.timestamp().to_millis(),
+        timestamp: rec.timestamp,
         headers,
     })
 }

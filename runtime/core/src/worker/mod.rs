@@ -17,10 +17,11 @@ use crate::config::connector::ConnectorConfig;
 use crate::config::worker::WorkerConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
+use crate::log::Log;
 use crate::plugins::{ConnectorFactory, Registry};
 use crate::stores::{OffsetStore, StatusStore};
 
-pub use sink::SinkTaskRunner;
+pub use sink::{subscription, SinkTaskRunner};
 pub use source::SourceTaskRunner;
 
 /// What the herder wants a task to do.
@@ -34,6 +35,8 @@ pub enum TaskTarget {
 /// The shared services every connector and task uses.
 pub struct Worker {
     pub config: WorkerConfig,
+    /// Kafka or the embedded log.
+    pub log: Arc<dyn Log>,
     pub registry: Arc<Registry>,
     pub offsets: Arc<dyn OffsetStore>,
     pub status: Arc<StatusStore>,

@@ -10,8 +10,6 @@ use std::time::Instant;
 use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result, SourceMap, SourceRecord, SourceTask};
 use futures::FutureExt;
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use tokio::sync::watch;
 
 use super::convert_record::serialize;
@@ -19,14 +17,14 @@ use super::{stop_requested, wait_while_paused, TaskTarget, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
-use crate::kafka::{create_client, kafka_error, PRODUCER_DEFAULTS};
+use crate::log::{Ack, LogProducer};
 use crate::stores::TaskOffsetReader;
 
 /// A record handed to the producer, waiting for the broker's ack.
 struct InFlight {
     partition: Arc<str>,
     offset: SourceMap,
-    ack: DeliveryFuture,
+    ack: Ack,
 }
 
 pub struct SourceTaskRunner {
@@ -35,7 +33,7 @@ pub struct SourceTaskRunner {
     task: Box<dyn SourceTask>,
     props: Props,
     converters: Converters,
-    producer: FutureProducer,
+    producer: Box<dyn LogProducer>,
     control: watch::Receiver<TaskTarget>,
     in_flight: VecDeque<InFlight>,
     /// Source partitions by their JSON text, so equal maps share a key.
@@ -56,10 +54,8 @@ impl SourceTaskRunner {
         converters: Converters,
         control: watch::Receiver<TaskTarget>,
     ) -> Result<Self> {
-        let mut client = worker.config.client_props("producer.");
-        client.extend(ferry_api::config::with_prefix(&connector.props, "producer.override."));
-        client.entry("client.id".into()).or_insert_with(|| format!("connector-producer-{id}"));
-        let producer = create_client(PRODUCER_DEFAULTS, &client)?;
+        let overrides = ferry_api::config::with_prefix(&connector.props, "producer.override.");
+        let producer = worker.log.producer(&format!("connector-producer-{id}"), &overrides)?;
         Ok(Self {
             worker,
             id,
@@ -130,45 +126,29 @@ impl SourceTaskRunner {
             for record in records {
                 self.send(record).await?;
             }
+            self.producer.end_batch().await?;
             self.collect_acks(false).await?;
         }
     }
 
     async fn send(&mut self, record: SourceRecord) -> Result<()> {
-        let bytes = serialize(&self.converters, &record)?;
+        let mut out = serialize(&self.converters, &record)?;
         if !self.topics_seen.contains(&record.topic) {
             self.worker.status.add_topic(&self.id.connector, &record.topic);
             self.topics_seen.insert(record.topic.clone());
         }
         let partition = self.partition_key(record.source_partition);
-        let mut future_record = FutureRecord::<Vec<u8>, Vec<u8>>::to(&record.topic);
-        if let Some(k) = &bytes.key {
-            future_record = future_record.key(k);
-        }
-        if let Some(v) = &bytes.value {
-            future_record = future_record.payload(v);
-        }
-        if let Some(p) = record.partition {
-            future_record = future_record.partition(p);
-        }
-        if let Some(ts) = record.timestamp {
-            future_record = future_record.timestamp(ts);
-        }
-        if let Some(h) = bytes.headers {
-            future_record = future_record.headers(h);
-        }
         loop {
-            match self.producer.send_result(future_record) {
+            match self.producer.send(out) {
                 Ok(ack) => {
                     self.in_flight.push_back(InFlight { partition, offset: record.source_offset, ack });
                     return Ok(());
                 }
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    // The producer's queue is full: wait for the oldest record's ack.
-                    future_record = back;
+                Err((_full, back)) => {
+                    // The log's queue is full: wait for the oldest record's ack.
+                    out = back;
                     self.collect_acks(true).await?;
                 }
-                Err((e, _)) => return Err(kafka_error("Failed to send a record", e)),
             }
         }
     }
@@ -192,21 +172,18 @@ impl SourceTaskRunner {
     /// Moves acknowledged records, in order, into the committable offsets.
     /// With `wait_one`, waits for the oldest record first.
     async fn collect_acks(&mut self, wait_one: bool) -> Result<()> {
-        if wait_one {
-            if let Some(front) = self.in_flight.front_mut() {
-                let _ = (&mut front.ack).await;
-            }
-        }
+        let mut wait = wait_one;
         while let Some(front) = self.in_flight.front_mut() {
-            let Some(result) = (&mut front.ack).now_or_never() else { break };
+            let result = if wait {
+                wait = false;
+                Some((&mut front.ack).await)
+            } else {
+                (&mut front.ack).now_or_never()
+            };
+            let Some(result) = result else { break };
             let done = self.in_flight.pop_front().ok_or_else(|| ConnectError::fatal("in-flight queue emptied"))?;
-            match result {
-                Ok(Ok(_)) => {
-                    self.committable.insert(done.partition, done.offset);
-                }
-                Ok(Err((e, _))) => return Err(kafka_error("The broker did not accept a record", e)),
-                Err(_) => return Err(ConnectError::fatal("The producer was closed before acknowledging a record")),
-            }
+            result?;
+            self.committable.insert(done.partition, done.offset);
         }
         Ok(())
     }
@@ -230,6 +207,7 @@ impl SourceTaskRunner {
     /// Waits (up to `offset.flush.timeout.ms`) for records still in flight,
     /// stores the offsets, and stops the task.
     async fn finish(&mut self) -> Result<()> {
+        let ended = self.producer.end_batch().await;
         let deadline = Instant::now() + self.worker.config.offset_flush_timeout;
         while !self.in_flight.is_empty() && Instant::now() < deadline {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -243,9 +221,7 @@ impl SourceTaskRunner {
         }
         let committed = self.commit_offsets().await;
         let stopped = self.task.stop().await;
-        // Drop pending deliveries without blocking the runtime on librdkafka's flush.
-        let producer = self.producer.clone();
-        tokio::task::spawn_blocking(move || producer.flush(std::time::Duration::from_millis(100)));
-        committed.and(stopped)
+        self.producer.flush(std::time::Duration::from_millis(100)).await;
+        ended.and(committed).and(stopped)
     }
 }
