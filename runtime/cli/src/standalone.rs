@@ -7,7 +7,7 @@ use std::time::Instant;
 use ferry_api::config::{read_properties_file, Props};
 use ferry_runtime::config::worker::WorkerConfig;
 use ferry_runtime::herder::{Herder, ServerInfo, StandaloneHerder};
-use ferry_runtime::log::{kafka::KafkaLog, Log};
+use ferry_runtime::log::{embedded::EmbeddedLog, kafka::KafkaLog, Log};
 use ferry_runtime::stores::{FileOffsetStore, StatusStore};
 use ferry_runtime::worker::Worker;
 
@@ -30,7 +30,13 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], loggers: Arc<L
     let worker_id = format!("{host}:{}", config.advertised_port.unwrap_or(local.port()));
 
     let offsets = FileOffsetStore::open(config.offset_file.clone()).map_err(|e| e.to_string())?;
-    let log: Arc<dyn Log> = Arc::new(KafkaLog::new(&config));
+    let log: Arc<dyn Log> = match &config.embedded_log {
+        Some(embedded) => {
+            tracing::info!(dir = %embedded.dir.display(), "no bootstrap.servers: running on the embedded log");
+            Arc::new(EmbeddedLog::open(embedded.clone()).map_err(|e| e.to_string())?)
+        }
+        None => Arc::new(KafkaLog::new(&config)),
+    };
     let worker = Arc::new(Worker {
         log: log.clone(),
         registry: Arc::new(registry()),
@@ -43,6 +49,7 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], loggers: Arc<L
         version: ferry_runtime::VERSION.to_owned(),
         commit: env!("CARGO_PKG_VERSION").to_owned(),
         kafka_cluster_id: None,
+        log: log.kind().name(),
     };
     let herder = StandaloneHerder::new(worker, info);
     let for_id = herder.clone();

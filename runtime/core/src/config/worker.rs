@@ -6,6 +6,8 @@ use std::time::Duration;
 use ferry_api::config::{with_prefix, ConfigDef, ConfigType as T, Importance as I, Props, Validator};
 use ferry_api::Result;
 
+use crate::log::embedded::EmbeddedConfig;
+
 use super::key;
 
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -14,7 +16,7 @@ pub const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.Simp
 pub fn config_def() -> ConfigDef {
     ConfigDef::new()
         .define(key("bootstrap.servers", T::List, Some("localhost:9092"), I::High,
-            "Kafka brokers to connect to, host:port, comma-separated."))
+            "Kafka brokers to connect to, host:port, comma-separated. When the key is absent (or `embedded`) the worker runs on its embedded log, with no Kafka."))
         .define(key("key.converter", T::Class, Some(JSON_CONVERTER), I::High,
             "Converter for record keys. Connectors may override it."))
         .define(key("value.converter", T::Class, Some(JSON_CONVERTER), I::High,
@@ -43,6 +45,27 @@ pub fn config_def() -> ConfigDef {
             "CORS: allowed origins for REST requests (empty disables CORS)."))
         .define(key("access.control.allow.methods", T::String, Some(""), I::Low,
             "CORS: allowed methods (default GET, POST, HEAD)."))
+        .define(key("log.dir", T::String, None, I::Medium,
+            "Embedded log: its directory. Default: ferry-log next to offset.storage.file.filename."))
+        .define(key("log.flush.interval.ms", T::Long, Some("1000"), I::Medium,
+            "Embedded log: how often written records are fsynced. A record is acknowledged once written, so it \
+             survives the process being killed; this bounds what a power loss can take. 0 fsyncs before every acknowledgement.")
+            .validator(Validator::at_least(0.0)))
+        .define(key("log.segment.bytes", T::Long, Some("67108864"), I::Low,
+            "Embedded log: the size at which a partition starts a new segment file.")
+            .validator(Validator::at_least(1024.0)))
+        .define(key("log.retention.bytes", T::Long, Some("-1"), I::Medium,
+            "Embedded log: the size a partition may keep before old segments are deleted (-1: no limit). \
+             A segment is only deleted once every consumer group has committed past it."))
+        .define(key("log.retention.ms", T::Long, Some("604800000"), I::Medium,
+            "Embedded log: how long segments are kept (-1: forever). A segment is only deleted once every \
+             consumer group has committed past it."))
+        .define(key("log.retention.check.interval.ms", T::Long, Some("30000"), I::Low,
+            "Embedded log: how often retention runs.")
+            .validator(Validator::at_least(1.0)))
+        .define(key("log.num.partitions", T::Int, Some("1"), I::Low,
+            "Embedded log: partitions of a topic created on first use.")
+            .validator(Validator::at_least(1.0)))
         .define(key("plugin.path", T::List, None, I::Low,
             "Accepted for compatibility and ignored: Ferry's plugins are built in."))
         .define(key("plugin.discovery", T::String, Some("hybrid_warn"), I::Low,
@@ -67,6 +90,8 @@ pub struct WorkerConfig {
     pub advertised_listener: Option<String>,
     pub cors_origin: String,
     pub cors_methods: String,
+    /// Set when the worker runs on the embedded log instead of Kafka.
+    pub embedded_log: Option<EmbeddedConfig>,
 }
 
 impl WorkerConfig {
@@ -77,7 +102,28 @@ impl WorkerConfig {
         if c.get("plugin.path").is_some_and(|v| *v != ferry_api::config::Parsed::Null) {
             tracing::info!("plugin.path is ignored: Ferry's plugins are built in");
         }
+        // No bootstrap.servers (or `embedded`): no Kafka, the embedded log.
+        let embedded = props.get("bootstrap.servers").is_none_or(|b| b.trim() == "embedded");
+        let embedded_log = embedded.then(|| {
+            let optional_ms = |k: &str| u64::try_from(c.long(k)).ok().map(Duration::from_millis);
+            let dir = c.string("log.dir").filter(|d| !d.is_empty()).map(PathBuf::from).unwrap_or_else(|| {
+                offset_file
+                    .as_ref()
+                    .and_then(|f| f.parent())
+                    .map_or_else(|| PathBuf::from("ferry-log"), |d| d.join("ferry-log"))
+            });
+            EmbeddedConfig {
+                dir,
+                flush_interval: ms("log.flush.interval.ms"),
+                segment_bytes: u64::try_from(c.long("log.segment.bytes")).unwrap_or(64 << 20),
+                retention_bytes: u64::try_from(c.long("log.retention.bytes")).ok(),
+                retention: optional_ms("log.retention.ms"),
+                retention_check: ms("log.retention.check.interval.ms"),
+                partitions: c.int("log.num.partitions").max(1),
+            }
+        });
         Ok(Self {
+            embedded_log,
             bootstrap_servers: c.list("bootstrap.servers").join(","),
             key_converter: c.string("key.converter").unwrap_or_default(),
             value_converter: c.string("value.converter").unwrap_or_default(),
@@ -120,6 +166,12 @@ mod tests {
     fn defaults_like_connect() {
         let w = WorkerConfig::parse(Props::new()).expect("defaults are valid");
         assert_eq!(w.bootstrap_servers, "localhost:9092");
+        let log = w.embedded_log.expect("no bootstrap.servers: embedded log");
+        assert_eq!(log.dir, PathBuf::from("ferry-log"));
+        assert_eq!(log.flush_interval, Duration::from_secs(1));
+        let mut p = Props::new();
+        p.insert("bootstrap.servers".into(), "k:9092".into());
+        assert!(WorkerConfig::parse(p).expect("valid").embedded_log.is_none());
         assert_eq!(w.offset_flush_interval, Duration::from_secs(60));
         assert_eq!(w.listeners, vec!["http://:8083"]);
         assert_eq!(w.value_converter, JSON_CONVERTER);

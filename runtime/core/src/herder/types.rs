@@ -8,6 +8,8 @@ pub struct ServerInfo {
     pub version: String,
     pub commit: String,
     pub kafka_cluster_id: Option<String>,
+    /// `kafka` or `embedded`: the log records travel through.
+    pub log: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
