@@ -1,1 +1,19 @@
+//! The harness of Ferry's end-to-end tests: real servers started on free
+//! loopback ports (or named by environment variables), the Ferry process
+//! under test, and polling with deadlines instead of sleeps.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `FERRY_TEST_KAFKA` | use this broker (host:port) instead of starting one |
+//! | `FERRY_TEST_BROKER` | `noida` (default) or `tansu`, for [`KafkaServer::start`] |
+//! | `FERRY_TEST_ELASTICSEARCH_URL` | use this search server instead of starting one |
+//! | `FERRY_TEST_SERVERS` | where the test servers are installed (default `~/.cache/ferry/test-servers`) |
 
+pub mod ferry;
+pub mod kafka;
+pub mod servers;
+pub mod wait;
+
+pub use kafka::{consume, create_topic, produce};
+pub use servers::{KafkaServer, SearchServer};
+pub use wait::{unique, wait_until};

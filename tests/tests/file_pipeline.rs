@@ -7,6 +7,21 @@ use std::time::Duration;
 use ferry_tests::ferry::{write_properties, Ferry};
 use ferry_tests::{create_topic, unique, wait_until, KafkaServer};
 
+/// Where records travel: a Kafka-protocol broker, or Ferry's embedded log.
+enum Backend {
+    Kafka(KafkaServer),
+    Embedded,
+}
+
+impl Backend {
+    fn bootstrap(&self) -> String {
+        match self {
+            Backend::Kafka(k) => k.bootstrap(),
+            Backend::Embedded => "embedded".to_owned(),
+        }
+    }
+}
+
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 
 /// Unique lines, some of them non-ASCII so byte offsets are exercised.
@@ -33,10 +48,12 @@ struct Pipeline {
     ferry: Ferry,
 }
 
-fn start_pipeline(kafka: &KafkaServer, flush_ms: u64) -> Pipeline {
+fn start_pipeline(backend: &Backend, flush_ms: u64) -> Pipeline {
     let dir = tempfile::tempdir().expect("tempdir");
     let topic = unique("file-pipeline");
-    create_topic(&kafka.bootstrap(), &topic, 1);
+    if let Backend::Kafka(k) = backend {
+        create_topic(&k.bootstrap(), &topic, 1);
+    }
     let input = dir.path().join("input.txt");
     let output = dir.path().join("output.txt");
     let source = dir.path().join("source.properties");
@@ -58,15 +75,15 @@ fn start_pipeline(kafka: &KafkaServer, flush_ms: u64) -> Pipeline {
     let ferry = Ferry::standalone(
         BIN,
         dir.path(),
-        &kafka.bootstrap(),
+        &backend.bootstrap(),
         &[("offset.flush.interval.ms", flush_ms.to_string())],
         &[source, sink],
     );
     Pipeline { dir, input, output, ferry }
 }
 
-fn hundred_thousand_lines_in_order(kafka: KafkaServer) {
-    let mut p = start_pipeline(&kafka, 1000);
+fn hundred_thousand_lines_in_order(backend: Backend) {
+    let mut p = start_pipeline(&backend, 1000);
     let expected = write_input(&p.input, 0, 100_000);
     wait_until(Duration::from_secs(180), "all 100,000 lines in the output file", || {
         (read_lines(&p.output).len() >= expected.len()).then_some(())
@@ -79,20 +96,25 @@ fn hundred_thousand_lines_in_order(kafka: KafkaServer) {
 
 #[test]
 fn file_pipeline_on_noida() {
-    hundred_thousand_lines_in_order(KafkaServer::noida());
+    hundred_thousand_lines_in_order(Backend::Kafka(KafkaServer::noida()));
 }
 
 #[test]
 fn file_pipeline_on_tansu() {
-    hundred_thousand_lines_in_order(KafkaServer::tansu());
+    hundred_thousand_lines_in_order(Backend::Kafka(KafkaServer::tansu()));
+}
+
+#[test]
+fn file_pipeline_on_the_embedded_log() {
+    hundred_thousand_lines_in_order(Backend::Embedded);
 }
 
 /// kill -9 in the middle, restart: every input line arrives; duplicates
 /// are allowed (at-least-once) and reported.
 #[test]
 fn kill_9_loses_nothing() {
-    let kafka = KafkaServer::noida();
-    let mut p = start_pipeline(&kafka, 500);
+    let backend = Backend::Kafka(KafkaServer::noida());
+    let mut p = start_pipeline(&backend, 500);
     let mut expected = write_input(&p.input, 0, 100_000);
     wait_until(Duration::from_secs(120), "a part of the lines in the output", || {
         (read_lines(&p.output).len() >= 20_000).then_some(())
@@ -117,4 +139,42 @@ fn kill_9_loses_nothing() {
     let duplicates = out.len() - expected.len();
     eprintln!("kill -9 after {before_restart} lines: {duplicates} duplicate lines out of {}", expected.len());
     assert!(duplicates < expected.len() / 2, "duplicates stay within what one flush interval can replay");
+}
+
+/// The embedded log under fire: 1,000,000 lines, the worker killed with
+/// kill -9 ten times while they flow, restarted each time: none is lost.
+#[test]
+fn embedded_log_survives_ten_kill_9() {
+    let mut p = start_pipeline(&Backend::Embedded, 1000);
+    let expected = write_input(&p.input, 0, 1_000_000);
+    let mut progress = Vec::new();
+    for round in 1..=10 {
+        let target = round * 80_000;
+        wait_until(Duration::from_secs(180), &format!("{target} lines before kill #{round}"), || {
+            (count_lines(&p.output) >= target).then_some(())
+        });
+        p.ferry.kill9();
+        progress.push(count_lines(&p.output));
+        p.ferry.spawn();
+    }
+    wait_until(Duration::from_secs(300), "every line after ten kills", || {
+        (count_lines(&p.output) >= expected.len()).then_some(())
+    });
+    wait_until(Duration::from_secs(120), "every distinct line after ten kills", || {
+        let out = read_lines(&p.output);
+        let seen: std::collections::HashSet<&String> = out.iter().collect();
+        (seen.len() >= expected.len()).then_some(())
+    });
+    let status = p.ferry.terminate();
+    assert!(status.success(), "{}", p.ferry.logs());
+    let out = read_lines(&p.output);
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<&String> = out.iter().filter(|l| seen.insert(*l)).collect();
+    assert_eq!(firsts.len(), expected.len(), "0 lines lost");
+    assert!(firsts.iter().zip(&expected).all(|(a, b)| *a == b), "first occurrences in input order");
+    eprintln!("ten kill -9 at {progress:?} lines: {} duplicates over {} lines", out.len() - expected.len(), expected.len());
+}
+
+fn count_lines(path: &Path) -> usize {
+    std::fs::read(path).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0)
 }

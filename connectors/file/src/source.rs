@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ferry_api::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, DefaultValue, Importance, Props, Validator};
+use ferry_api::config::{ConfigDef, ConfigKey, ConfigType, DefaultValue, Importance, Props, Validator};
 use ferry_api::connector::Connector;
 use ferry_api::{
     ConnectError, ConnectorContext, OffsetReader, Result, Schema, SchemaAndValue, SourceConnector, SourceMap,
@@ -26,17 +26,11 @@ fn config_def() -> ConfigDef {
     ConfigDef::new()
         .define(ConfigKey::new(FILE, ConfigType::String, DefaultValue::Null, Importance::High,
             "Source filename. If not specified, the standard input will be used"))
-        .define(ConfigKey::new(TOPIC, ConfigType::List, DefaultValue::Required, Importance::High,
+        .define(ConfigKey::new(TOPIC, ConfigType::String, DefaultValue::Required, Importance::High,
             "The topic to publish data to").validator(Validator::NonEmptyString))
         .define(ConfigKey::new(BATCH_SIZE, ConfigType::Int, DefaultValue::Value("2000".into()), Importance::Low,
             "The maximum number of records the source task can read from the file each time it is polled")
             .validator(Validator::at_least(1.0)))
-}
-
-fn single_topic_error(props: &Props) -> Option<String> {
-    let topics = props.get(TOPIC)?;
-    (topics.split(',').filter(|t| !t.trim().is_empty()).count() > 1)
-        .then(|| "'topic' in FileStreamSourceConnector configuration requires definition of a single topic".to_owned())
 }
 
 #[derive(Default)]
@@ -52,18 +46,8 @@ impl Connector for FileStreamSourceConnector {
     fn config_def(&self) -> ConfigDef {
         config_def()
     }
-    async fn validate(&self, props: &Props) -> Vec<ConfigValue> {
-        let mut values = config_def().validate(props);
-        if let Some(e) = single_topic_error(props) {
-            values.iter_mut().filter(|v| v.name == TOPIC).for_each(|v| v.errors.push(e.clone()));
-        }
-        values
-    }
     async fn start(&mut self, props: Props, _ctx: Arc<dyn ConnectorContext>) -> Result<()> {
         config_def().parse(&props)?;
-        if let Some(e) = single_topic_error(&props) {
-            return Err(ConnectError::config(e));
-        }
         self.props = props;
         Ok(())
     }
@@ -175,7 +159,7 @@ impl SourceTask for FileStreamSourceTask {
     async fn start(&mut self, props: Props, offsets: Arc<dyn OffsetReader>) -> Result<()> {
         let c = config_def().parse(&props)?;
         self.path = c.string(FILE).filter(|f| !f.is_empty());
-        self.topic = c.list(TOPIC).into_iter().next().unwrap_or_default();
+        self.topic = c.string(TOPIC).unwrap_or_default();
         self.batch_size = usize::try_from(c.int(BATCH_SIZE)).unwrap_or(2000).max(1);
         self.partition = match &self.path {
             Some(f) => match json!({ "filename": f }) {

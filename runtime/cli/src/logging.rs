@@ -29,6 +29,15 @@ pub fn init() -> Arc<LogLevels> {
     Arc::new(LogLevels { handle, levels: Mutex::new(levels) })
 }
 
+impl ferry_rest::Loggers for LogLevels {
+    fn list(&self) -> Vec<(String, String, Option<i64>)> {
+        LogLevels::list(self)
+    }
+    fn set(&self, name: &str, level: &str) -> Result<Vec<String>, String> {
+        LogLevels::set(self, name, level)
+    }
+}
+
 impl LogLevels {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (String, Option<i64>)>> {
         self.levels.lock().unwrap_or_else(|p| p.into_inner())
@@ -46,7 +55,7 @@ impl LogLevels {
         let directive_level = match level.as_str() {
             "TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR" | "OFF" => level.to_lowercase(),
             "FATAL" => "error".to_owned(),
-            _ => return Err(format!("Invalid log level '{level}'.")),
+            _ => return Err(format!("invalid log level '{level}'.")),
         };
         let now = chrono::Utc::now().timestamp_millis();
         let mut levels = self.lock();

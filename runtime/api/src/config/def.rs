@@ -273,11 +273,15 @@ impl ConfigDef {
             .iter()
             .map(|key| {
                 let raw = props.get(&key.name).map(String::as_str);
-                let errors = match key.parse(raw) {
-                    Ok(_) => Vec::new(),
-                    Err(e) => vec![e],
+                let parsed = key.parse(raw);
+                // As Connect: a value that does not parse is shown as null.
+                let unparsable = raw.is_some_and(|r| Parsed::parse(key.ty, r).is_err());
+                let errors = parsed.err().into_iter().collect();
+                let value = if unparsable {
+                    None
+                } else {
+                    raw.map(str::to_owned).or_else(|| key.default_text().map(str::to_owned))
                 };
-                let value = raw.map(str::to_owned).or_else(|| key.default_text().map(str::to_owned));
                 ConfigValue {
                     name: key.name.clone(),
                     value: if key.ty == ConfigType::Password && value.is_some() {

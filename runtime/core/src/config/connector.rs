@@ -48,18 +48,18 @@ fn common() -> ConfigDef {
                 "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. \
                  Overrides the worker's."),
             7, Width::Short, "Header converter class"))
+        .define(key("transforms", T::List, Some(""), I::Low,
+                "Aliases for the transformations to be applied to records.")
+            .group(TRANSFORMS_GROUP, 8, Width::Long, "Transforms"))
+        .define(key("predicates", T::List, Some(""), I::Low,
+                "Aliases for the predicates used by transformations.")
+            .group(PREDICATES_GROUP, 9, Width::Long, "Predicates"))
         .define(g(
             key("config.action.reload", T::String, Some("restart"), I::Low,
                 "The action Connect should take on the connector when changes in external configuration providers result in a \
                  change in the connector's configuration properties.")
                 .validator(Validator::OneOfIgnoreCase(vec!["none", "restart"])),
-            8, Width::Medium, "Reload Action"))
-        .define(key("transforms", T::List, Some(""), I::Low,
-                "Aliases for the transformations to be applied to records.")
-            .group(TRANSFORMS_GROUP, 1, Width::Long, "Transforms"))
-        .define(key("predicates", T::List, Some(""), I::Low,
-                "Aliases for the predicates used by transformations.")
-            .group(PREDICATES_GROUP, 1, Width::Long, "Predicates"))
+            10, Width::Medium, "Reload Action"))
         .define(key("errors.retry.timeout", T::Long, Some("0"), I::Medium,
                 "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means \
                  no retries will be attempted. Use -1 for infinite retries.")
@@ -100,27 +100,57 @@ fn sink() -> ConfigDef {
             .group(ERROR_GROUP, 8, Width::Medium, "Enable Error Context Headers"))
 }
 
+pub const TOPIC_CREATION_GROUP: &str = "Topic Creation";
+pub const EXACTLY_ONCE_GROUP: &str = "Exactly Once Support";
+pub const OFFSETS_TOPIC_GROUP: &str = "offsets.topic";
+
+/// Source keys Connect defines; accepted here, and meaningful once
+/// distributed mode and exactly-once sources exist.
+fn source() -> ConfigDef {
+    ConfigDef::new()
+        .define(key("topic.creation.groups", T::List, Some(""), I::Low,
+                "Groups of configurations for topics created by source connectors")
+            .group(TOPIC_CREATION_GROUP, 1, Width::Long, "Topic Creation Groups"))
+        .define(key("exactly.once.support", T::String, Some("requested"), I::Medium,
+                "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector \
+                 to ensure that it can provide exactly-once semantics with the given configuration.")
+            .validator(Validator::OneOfIgnoreCase(vec!["requested", "required"]))
+            .group(EXACTLY_ONCE_GROUP, 2, Width::Short, "Exactly once support"))
+        .define(key("transaction.boundary", T::String, Some("poll"), I::Medium,
+                "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started \
+                 and committed for every batch of records that each task from this connector provides to Connect.")
+            .validator(Validator::OneOfIgnoreCase(vec!["poll", "interval", "connector"]))
+            .group(EXACTLY_ONCE_GROUP, 3, Width::Short, "Transaction Boundary"))
+        .define(key("transaction.boundary.interval.ms", T::Long, None, I::Low,
+                "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by \
+                 connector tasks. If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property.")
+            .group(EXACTLY_ONCE_GROUP, 4, Width::Short, "Transaction boundary interval"))
+        .define(key("offsets.storage.topic", T::String, None, I::Low,
+                "The name of a separate offsets topic to use for this connector. Only applicable in distributed mode; in \
+                 standalone mode, setting this property will have no effect.")
+            .group(OFFSETS_TOPIC_GROUP, 1, Width::Long, "Offsets topic"))
+}
+
 /// The common keys for a connector of this kind.
 pub fn config_def(kind: ConnectorKind) -> ConfigDef {
     match kind {
         ConnectorKind::Sink => common().merge(sink()),
-        ConnectorKind::Source => common(),
+        ConnectorKind::Source => common().merge(source()),
     }
 }
 
-/// Cross-key rules of sink configs: the error for `topics` / `topics.regex`.
-pub fn sink_topics_error(props: &Props) -> Option<(&'static str, String)> {
+/// Cross-key rules of sink configs: the keys in error and the message
+/// (Connect reports a topics/topics.regex conflict on both keys).
+pub fn sink_topics_error(props: &Props) -> Option<(&'static [&'static str], String)> {
+    const BOTH: &[&str] = &["topics", "topics.regex"];
     let topics = props.get("topics").map(|s| s.trim()).unwrap_or("");
     let regex = props.get("topics.regex").map(|s| s.trim()).unwrap_or("");
     match (topics.is_empty(), regex.is_empty()) {
-        (true, true) => Some(("topics", "Must configure one of topics or topics.regex".to_owned())),
-        (false, false) => Some((
-            "topics",
-            "topics and topics.regex are mutually exclusive options, but both are set.".to_owned(),
-        )),
+        (true, true) => Some((BOTH, "Must configure one of topics or topics.regex".to_owned())),
+        (false, false) => Some((BOTH, "topics and topics.regex are mutually exclusive options, but both are set.".to_owned())),
         (true, false) => regex::Regex::new(regex)
             .err()
-            .map(|e| ("topics.regex", format!("Invalid regex '{regex}': {e}"))),
+            .map(|e| (&BOTH[1..], format!("Invalid regex '{regex}': {e}"))),
         (false, true) => None,
     }
 }

@@ -107,7 +107,7 @@ impl StandaloneHerder {
         }
         let Some(instance) = self.start_instance(name, entry).await else { return };
         match instance.task_configs(entry.config.tasks_max) {
-            Ok(configs) => entry.task_configs = configs.into_iter().take(entry.config.tasks_max).collect(),
+            Ok(configs) => entry.task_configs = with_task_class(configs, &entry.config.class, entry.config.tasks_max),
             Err(e) => {
                 status.set_connector(name, State::Failed, Some(e.trace()));
                 entry.instance = Some(instance);
@@ -181,7 +181,7 @@ impl StandaloneHerder {
         let Some(entry) = map.get_mut(name) else { return };
         let Some(instance) = &entry.instance else { return };
         let configs = match instance.task_configs(entry.config.tasks_max) {
-            Ok(c) => c,
+            Ok(c) => with_task_class(c, &entry.config.class, entry.config.tasks_max),
             Err(e) => {
                 self.worker.status.set_connector(name, State::Failed, Some(e.trace()));
                 return;
@@ -233,6 +233,24 @@ impl StandaloneHerder {
     fn group(entry: &Entry) -> String {
         format!("connect-{}", entry.config.name)
     }
+}
+
+/// Caps the task configs at `tasks.max` and names the task class in each,
+/// as Connect shows it in `GET …/tasks` (`…FileStreamSinkConnector` →
+/// `…FileStreamSinkTask`).
+fn with_task_class(configs: Vec<Props>, connector_class: &str, max: usize) -> Vec<Props> {
+    let task_class = match connector_class.strip_suffix("Connector") {
+        Some(stem) => format!("{stem}Task"),
+        None => format!("{connector_class}Task"),
+    };
+    configs
+        .into_iter()
+        .take(max)
+        .map(|mut c| {
+            c.entry("task.class".into()).or_insert_with(|| task_class.clone());
+            c
+        })
+        .collect()
 }
 
 fn as_map(v: Json) -> SourceMap {
@@ -332,14 +350,17 @@ impl Herder for StandaloneHerder {
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStatus> {
         let map = self.connectors.lock().await;
-        map.get(name).map(|e| self.status_of(name, e)).ok_or_else(|| Self::not_found(name))
+        map.get(name)
+            .map(|e| self.status_of(name, e))
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for connector {name}")))
     }
 
     async fn task_status(&self, id: &TaskId) -> HerderResult<TaskStatus> {
         let map = self.connectors.lock().await;
-        let entry = map.get(&id.connector).ok_or_else(|| Self::not_found(&id.connector))?;
+        let missing = || HerderError::NotFound(format!("No status found for task {id}"));
+        let entry = map.get(&id.connector).ok_or_else(missing)?;
         if id.task as usize >= entry.task_configs.len() {
-            return Err(HerderError::NotFound(format!("No status found for task {id}")));
+            return Err(missing());
         }
         let status = self.worker.status.task(id).unwrap_or(StateInfo {
             state: State::Unassigned,
@@ -414,7 +435,7 @@ impl Herder for StandaloneHerder {
 
     async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
         let mut map = self.connectors.lock().await;
-        let entry = map.get_mut(name).ok_or_else(|| Self::not_found(name))?;
+        let entry = map.get_mut(name).ok_or_else(|| HerderError::NotFound(format!("Unknown connector {name}")))?;
         let before = entry.target;
         entry.target = state;
         let status = &self.worker.status;
@@ -527,7 +548,8 @@ impl Herder for StandaloneHerder {
         let r = &self.worker.registry;
         let def = r
             .find_connector(plugin)
-            .map(|p| (p.config_def)())
+            // A connector's own keys, then the ones every connector of its kind has.
+            .map(|p| (p.config_def)().merge(crate::config::connector::config_def(p.factory.kind())))
             .or_else(|| r.find_converter(plugin).map(|p| (p.config_def)()))
             .or_else(|| r.find_header_converter(plugin).map(|p| (p.config_def)()))
             .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;

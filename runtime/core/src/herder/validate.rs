@@ -37,8 +37,8 @@ pub async fn validate(registry: &Registry, props: &Props) -> HerderResult<(Conne
     let common = config_def(kind);
     for (key, mut value) in common.keys().iter().cloned().zip(common.validate(props)) {
         if kind == ConnectorKind::Sink {
-            if let Some((field, message)) = sink_topics_error(props) {
-                if field == key.name {
+            if let Some((fields, message)) = sink_topics_error(props) {
+                if fields.contains(&key.name.as_str()) {
                     value.errors.push(message);
                 }
             }
