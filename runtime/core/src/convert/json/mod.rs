@@ -1,23 +1,121 @@
-//! `org.apache.kafka.connect.json.JsonConverter` (being written).
-use ferry_api::config::{ConfigDef, Props};
-use ferry_api::{ConnectError, Converter, Result, SchemaAndValue};
+//! `org.apache.kafka.connect.json.JsonConverter`: Connect data as JSON,
+//! with the `{"schema":…,"payload":…}` envelope when `schemas.enable=true`.
+//! The bytes written are Kafka Connect's, byte for byte (Jackson's number
+//! and string formatting included), so consumers cannot tell the two apart.
 
-pub struct JsonConverter;
+mod config;
+mod decode;
+mod encode;
+mod schema;
+
+pub use config::{DecimalFormat, JsonConverterConfig};
+pub use schema::{schema_from_json, schema_to_json};
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use ferry_api::config::{ConfigDef, Props};
+use ferry_api::{ConnectError, Converter, Result, SchemaAndValue, SchemaRef};
+use serde_json::Value as Json;
+
+pub struct JsonConverter {
+    config: JsonConverterConfig,
+    /// The JSON of the last schema written: records of one task mostly share one.
+    last_schema: Mutex<Option<(SchemaRef, Vec<u8>)>>,
+    /// Schemas read, by their JSON text (Connect's `schemas.cache.size`).
+    read_cache: Mutex<HashMap<String, SchemaRef>>,
+}
 
 impl JsonConverter {
-    pub fn new(_props: &Props, _is_key: bool) -> Result<Self> {
-        Ok(Self)
+    pub fn new(props: &Props, _is_key: bool) -> Result<Self> {
+        Ok(Self::with_config(JsonConverterConfig::parse(props)?))
     }
+
+    pub fn with_config(config: JsonConverterConfig) -> Self {
+        Self { config, last_schema: Mutex::new(None), read_cache: Mutex::new(HashMap::new()) }
+    }
+
     pub fn config_def() -> ConfigDef {
-        ConfigDef::new()
+        config::config_def()
+    }
+
+    fn schema_bytes(&self, schema: &SchemaRef, out: &mut Vec<u8>) -> Result<()> {
+        let mut last = self.last_schema.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, bytes)) = last.as_ref() {
+            if std::sync::Arc::ptr_eq(s, schema) || s == schema {
+                out.extend_from_slice(bytes);
+                return Ok(());
+            }
+        }
+        let mut bytes = Vec::new();
+        encode::write_schema(&mut bytes, schema, &self.config)?;
+        out.extend_from_slice(&bytes);
+        *last = Some((schema.clone(), bytes));
+        Ok(())
+    }
+
+    fn read_schema(&self, json: &Json) -> Result<Option<SchemaRef>> {
+        if json.is_null() {
+            return Ok(None);
+        }
+        let key = json.to_string();
+        if let Some(s) = self.read_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(Some(s.clone()));
+        }
+        let schema = schema_from_json(json, &self.config)?;
+        let mut cache = self.read_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= self.config.schemas_cache_size {
+            cache.clear();
+        }
+        cache.insert(key, schema.clone());
+        Ok(Some(schema))
     }
 }
 
 impl Converter for JsonConverter {
-    fn from_connect_data(&self, _topic: &str, _data: &SchemaAndValue) -> Result<Option<Vec<u8>>> {
-        Err(ConnectError::fatal("JsonConverter is not written yet"))
+    fn from_connect_data(&self, _topic: &str, data: &SchemaAndValue) -> Result<Option<Vec<u8>>> {
+        if data.schema.is_none() && data.value.is_null() {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(64);
+        if self.config.schemas_enable {
+            out.extend_from_slice(b"{\"schema\":");
+            match &data.schema {
+                Some(s) => self.schema_bytes(s, &mut out)?,
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"payload\":");
+            encode::write_value(&mut out, data.schema.as_deref(), &data.value, &self.config)?;
+            out.push(b'}');
+        } else {
+            encode::write_value(&mut out, data.schema.as_deref(), &data.value, &self.config)?;
+        }
+        Ok(Some(out))
     }
-    fn to_connect_data(&self, _topic: &str, _bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
-        Err(ConnectError::fatal("JsonConverter is not written yet"))
+
+    fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
+        let Some(bytes) = bytes else { return Ok(SchemaAndValue::NULL) };
+        let json: Json = serde_json::from_slice(bytes).map_err(|e| {
+            ConnectError::data(format!(
+                "Converting byte[] to Kafka Connect data failed due to serialization error: {e}"
+            ))
+            .with_source(e)
+        })?;
+        let (schema_json, payload) = if self.config.schemas_enable {
+            match &json {
+                Json::Object(o) if o.len() == 2 && o.contains_key("schema") && o.contains_key("payload") => {
+                    (&o["schema"], &o["payload"])
+                }
+                _ => return Err(ConnectError::data(
+                    "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. \
+                     If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.",
+                )),
+            }
+        } else {
+            (&Json::Null, &json)
+        };
+        let schema = self.read_schema(schema_json)?;
+        let value = decode::to_connect(schema.as_ref(), payload, &self.config)?;
+        Ok(SchemaAndValue { schema, value })
     }
 }
