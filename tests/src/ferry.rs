@@ -101,11 +101,16 @@ impl Ferry {
 
     /// A REST call; the status and the JSON body (Null when empty).
     pub fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+        self.call_as(method, path, body, "application/json")
+    }
+
+    /// A REST call with a body of the given content type.
+    pub fn call_as(&self, method: &str, path: &str, body: Option<&str>, content_type: &str) -> (u16, Value) {
         let client = reqwest::blocking::Client::new();
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
         let mut req = client.request(method, format!("{}{path}", self.url)).timeout(Duration::from_secs(30));
         if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(b.to_owned());
+            req = req.header("Content-Type", content_type).body(b.to_owned());
         }
         let resp = req.send().expect("REST call");
         let status = resp.status().as_u16();

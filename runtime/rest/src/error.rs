@@ -28,6 +28,8 @@ impl From<HerderError> for ApiError {
             HerderError::Conflict(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) | HerderError::InvalidConfig { .. } => StatusCode::BAD_REQUEST,
             HerderError::Forbidden(_) => StatusCode::FORBIDDEN,
+            // The error's kind decides: a configuration problem is the caller's.
+            HerderError::Internal(inner) if inner.kind() == ferry_api::ErrorKind::Config => StatusCode::BAD_REQUEST,
             HerderError::Internal(inner) => {
                 tracing::error!(error = %inner.trace(), "request failed");
                 StatusCode::INTERNAL_SERVER_ERROR

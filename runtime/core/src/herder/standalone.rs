@@ -106,15 +106,23 @@ impl StandaloneHerder {
             return;
         }
         let Some(instance) = self.start_instance(name, entry).await else { return };
+        entry.instance = Some(instance);
+        // As in Connect, a connector paused before it ever ran has no tasks yet.
+        if entry.target == TargetState::Started {
+            self.start_tasks(name, entry);
+        }
+    }
+
+    /// Asks the connector for task configs and starts a task for each.
+    fn start_tasks(&self, name: &str, entry: &mut Entry) {
+        let Some(instance) = &entry.instance else { return };
         match instance.task_configs(entry.config.tasks_max) {
             Ok(configs) => entry.task_configs = with_task_class(configs, &entry.config.class, entry.config.tasks_max),
             Err(e) => {
-                status.set_connector(name, State::Failed, Some(e.trace()));
-                entry.instance = Some(instance);
+                self.worker.status.set_connector(name, State::Failed, Some(e.trace()));
                 return;
             }
         }
-        entry.instance = Some(instance);
         for i in 0..entry.task_configs.len() as u32 {
             self.start_task(name, entry, i);
         }
@@ -308,10 +316,10 @@ impl Herder for StandaloneHerder {
         }
         let parsed = ConnectorConfig::parse(kind, &config)?;
         let mut map = self.connectors.lock().await;
+        if !allow_replace && map.contains_key(name) {
+            return Err(HerderError::Conflict(format!("Connector {name} already exists")));
+        }
         let previous = match map.remove(name) {
-            Some(_) if !allow_replace => {
-                return Err(HerderError::Conflict(format!("Connector {name} already exists")));
-            }
             Some(mut old) => {
                 self.stop_entry(name, &mut old).await;
                 Some(old.target)
@@ -454,6 +462,9 @@ impl Herder for StandaloneHerder {
             (_, TargetState::Started) => {
                 if entry.instance.is_some() {
                     status.set_connector(name, State::Running, None);
+                }
+                if entry.tasks.is_empty() && entry.task_configs.is_empty() {
+                    self.start_tasks(name, entry);
                 }
                 entry.tasks.values().for_each(|t| t.set_target(TaskTarget::Run));
             }

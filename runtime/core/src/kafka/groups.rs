@@ -62,7 +62,12 @@ pub fn alter(client: &Props, group: &str, offsets: &[(String, i32, i64)]) -> Res
     for (t, p, o) in offsets {
         tpl.add_partition_offset(t, *p, Offset::Offset(*o)).map_err(|e| kafka_error("Invalid offset", e))?;
     }
-    consumer.commit(&tpl, CommitMode::Sync).map_err(|e| kafka_error("Cannot commit offsets", e))
+    consumer.commit(&tpl, CommitMode::Sync).map_err(|e| match e.rdkafka_error_code() {
+        Some(rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition) => {
+            ferry_api::ConnectError::config(format!("Cannot alter offsets of a partition that does not exist: {e}"))
+        }
+        _ => kafka_error("Cannot commit offsets", e),
+    })
 }
 
 /// Deletes the group, and with it every committed offset.

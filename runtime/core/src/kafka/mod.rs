@@ -70,6 +70,8 @@ pub const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("enable.auto.commit", "false"),
     ("enable.auto.offset.store", "false"),
     ("auto.offset.reset", "earliest"),
+    // The Java consumer Connect uses creates subscribed topics on brokers that allow it.
+    ("allow.auto.create.topics", "true"),
     ("session.timeout.ms", "45000"),
     ("topic.metadata.refresh.interval.ms", "10000"),
 ];

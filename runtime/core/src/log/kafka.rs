@@ -75,7 +75,7 @@ impl Log for KafkaLog {
             Subscription::Regex(re) => consumer.subscribe(&[format!("^(?:{re})$").as_str()]),
         }
         .map_err(|e| kafka_error("Cannot subscribe", e))?;
-        Ok(Box::new(KafkaConsumer { consumer, events: rx, assigned: HashSet::new() }))
+        Ok(Box::new(KafkaConsumer { consumer, events: rx, assigned: HashSet::new(), last_warning: None }))
     }
 
     async fn cluster_id(&self) -> String {
@@ -177,6 +177,17 @@ struct KafkaConsumer {
     consumer: StreamConsumer<RebalanceEvents>,
     events: mpsc::UnboundedReceiver<Assignment>,
     assigned: HashSet<TopicPartition>,
+    /// The last consumer condition logged, so a repeating one is logged once.
+    last_warning: Option<RDKafkaErrorCode>,
+}
+
+impl KafkaConsumer {
+    fn warn(&mut self, code: RDKafkaErrorCode) {
+        if self.last_warning != Some(code) {
+            tracing::warn!(error = %code, "consumer reported a condition; still consuming");
+            self.last_warning = Some(code);
+        }
+    }
 }
 
 fn owned(msg: &rdkafka::message::BorrowedMessage<'_>) -> LogRecord {
@@ -204,7 +215,16 @@ impl LogConsumer for KafkaConsumer {
         };
         let mut next = Some(first);
         while let Some(msg) = next.take() {
-            let msg = msg.map_err(|e| kafka_error("Failed to consume", e))?;
+            let msg = match msg {
+                Ok(m) => m,
+                // Per-partition conditions (a topic not created yet, …) are
+                // reported, not fatal, as the Java consumer treats them.
+                Err(KafkaError::MessageConsumption(code)) => {
+                    self.warn(code);
+                    break;
+                }
+                Err(e) => return Err(kafka_error("Failed to consume", e)),
+            };
             batch.push(owned(&msg));
             if batch.len() >= max {
                 break;
