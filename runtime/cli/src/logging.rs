@@ -22,7 +22,12 @@ pub fn init() -> Arc<LogLevels> {
     let (layer, handle) = reload::Layer::new(filter);
     let _ = tracing_subscriber::registry()
         .with(layer)
-        .with(tracing_subscriber::fmt::layer().with_target(true).with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_target(true)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_writer(std::io::stderr),
+        )
         .try_init();
     let root = base.split(',').find(|d| !d.contains('=')).unwrap_or("info").to_uppercase();
     let levels = BTreeMap::from([("root".to_owned(), (root, None))]);
