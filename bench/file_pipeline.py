@@ -4,7 +4,9 @@
 Prints, for each worker: lines/s through the whole pipeline, start-to-REST-ready
 time, idle RSS and peak RSS.
 
-    python3 bench/file_pipeline.py [--lines 1000000] [--only ferry|connect]
+    python3 bench/file_pipeline.py [--lines 1000000] [--only ferry|connect|embedded]
+
+`embedded` runs Ferry on its embedded log (no broker) for comparison.
 
 Needs: `cargo build --release -p ferry` (target/release/ferry), a broker
 (started here with noida-db from the test-server cache, or FERRY_BENCH_KAFKA=host:port),
@@ -98,13 +100,13 @@ def find_noida():
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run(name, cmd, work, bootstrap, input_path, lines):
+def run(name, cmd, work, bootstrap, input_path, lines, embedded=False):
     port = free_port()
     out = os.path.join(work, f"{name}-out.txt")
     topic = f"bench-{name}-{int(time.time())}"
     props = os.path.join(work, f"{name}-worker.properties")
     with open(props, "w") as f:
-        f.write(f"bootstrap.servers={bootstrap}\nlisteners=http://127.0.0.1:{port}\n"
+        f.write(("" if embedded else f"bootstrap.servers={bootstrap}\n") + f"listeners=http://127.0.0.1:{port}\n"
                 f"offset.storage.file.filename={work}/{name}.offsets\noffset.flush.interval.ms=10000\n"
                 "key.converter=org.apache.kafka.connect.json.JsonConverter\n"
                 "value.converter=org.apache.kafka.connect.json.JsonConverter\nplugin.discovery=service_load\n")
@@ -136,7 +138,7 @@ def run(name, cmd, work, bootstrap, input_path, lines):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--only", choices=["ferry", "connect"])
+    ap.add_argument("--only", choices=["ferry", "connect", "embedded"])
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="ferry-bench-")
     bootstrap, broker = start_broker(work)
@@ -144,11 +146,13 @@ def main():
     make_input(input_path, args.lines)
     results = []
     try:
+        ferry = os.path.join(ROOT, "target", "release", "ferry")
+        if args.only in (None, "ferry", "embedded") and not os.path.exists(ferry):
+            sys.exit("build first: cargo build --release -p ferry")
         if args.only in (None, "ferry"):
-            ferry = os.path.join(ROOT, "target", "release", "ferry")
-            if not os.path.exists(ferry):
-                sys.exit("build first: cargo build --release -p ferry")
             results.append(run("ferry", [ferry, "standalone"], work, bootstrap, input_path, args.lines))
+        if args.only in (None, "embedded"):
+            results.append(run("embedded", [ferry, "standalone"], work, bootstrap, input_path, args.lines, embedded=True))
         if args.only in (None, "connect"):
             ref = os.environ.get("REFERENCE_CONNECT", os.path.join(ROOT, "..", "shared", "tools", "reference-connect.sh"))
             if os.path.exists(ref):

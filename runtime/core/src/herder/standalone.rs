@@ -243,6 +243,22 @@ impl StandaloneHerder {
     }
 }
 
+/// Keys no ConfigDef declares are passed on to the connector, as Connect
+/// does; they are named once, in case one is a typo.
+fn log_unknown_keys(name: &str, config: &Props, infos: &ConfigInfos) {
+    let known = |k: &str| {
+        infos.configs.iter().any(|(key, _)| key.name == k)
+            || ["producer.override.", "consumer.override.", "admin.override.", "key.converter.", "value.converter.",
+                "header.converter.", "transforms.", "predicates.", "topic.creation."]
+                .iter()
+                .any(|p| k.starts_with(p))
+    };
+    let unknown: Vec<&str> = config.keys().map(String::as_str).filter(|k| !known(k)).collect();
+    if !unknown.is_empty() {
+        tracing::info!(connector = %name, keys = ?unknown, "passing on configuration keys the connector does not declare");
+    }
+}
+
 /// Caps the task configs at `tasks.max` and names the task class in each,
 /// as Connect shows it in `GET …/tasks` (`…FileStreamSinkConnector` →
 /// `…FileStreamSinkTask`).
@@ -315,6 +331,7 @@ impl Herder for StandaloneHerder {
             return Err(invalid_config(infos));
         }
         let parsed = ConnectorConfig::parse(kind, &config)?;
+        log_unknown_keys(name, &config, &infos);
         let mut map = self.connectors.lock().await;
         if !allow_replace && map.contains_key(name) {
             return Err(HerderError::Conflict(format!("Connector {name} already exists")));

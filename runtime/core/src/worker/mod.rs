@@ -133,6 +133,27 @@ impl Worker {
     }
 }
 
+/// The topics a task has used, reported once each for `GET …/topics`.
+#[derive(Default)]
+struct TopicsSeen(std::collections::HashSet<String>);
+
+impl TopicsSeen {
+    fn note(&mut self, status: &StatusStore, connector: &str, topic: &str) {
+        if !self.0.contains(topic) {
+            status.add_topic(connector, topic);
+            self.0.insert(topic.to_owned());
+        }
+    }
+}
+
+/// Marks a task FAILED with the error's trace, or leaves its state alone.
+fn report(status: &StatusStore, id: &TaskId, kind: &str, outcome: Result<()>) {
+    if let Err(e) = outcome {
+        tracing::error!(task = %id, error = %e.trace(), "{kind} task failed");
+        status.set_task(id, State::Failed, Some(e.trace()));
+    }
+}
+
 /// Waits until the target leaves `Pause`; returns the new target.
 async fn wait_while_paused(control: &mut watch::Receiver<TaskTarget>) -> TaskTarget {
     match control.wait_for(|t| *t != TaskTarget::Pause).await {

@@ -11,7 +11,7 @@ use ferry_api::{PartitionOffsets, Result, SinkRecord, SinkTask, SinkTaskContext,
 use tokio::sync::watch;
 
 use super::convert_record::deserialize;
-use super::{stop_requested, wait_while_paused, TaskTarget, Worker};
+use super::{report, stop_requested, wait_while_paused, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
@@ -41,7 +41,7 @@ pub struct SinkTaskRunner {
     /// Next offset to read, per partition, for records `put` so far.
     consumed: PartitionOffsets,
     committed: PartitionOffsets,
-    topics_seen: HashSet<String>,
+    topics_seen: TopicsSeen,
     last_commit: Instant,
 }
 
@@ -69,7 +69,7 @@ impl SinkTaskRunner {
             assigned: HashSet::new(),
             consumed: HashMap::new(),
             committed: HashMap::new(),
-            topics_seen: HashSet::new(),
+            topics_seen: TopicsSeen::default(),
             last_commit: Instant::now(),
         })
     }
@@ -79,10 +79,7 @@ impl SinkTaskRunner {
         let id = self.id.clone();
         let outcome = self.run_inner().await;
         let finished = self.finish(outcome.is_ok()).await;
-        if let Err(e) = outcome.and(finished) {
-            tracing::error!(task = %id, error = %e.trace(), "sink task failed");
-            status.set_task(&id, State::Failed, Some(e.trace()));
-        }
+        report(&status, &id, "sink", outcome.and(finished));
     }
 
     async fn run_inner(&mut self) -> Result<()> {
@@ -129,10 +126,7 @@ impl SinkTaskRunner {
     async fn put(&mut self, batch: Vec<SinkRecord>) -> Result<()> {
         let mut next: PartitionOffsets = HashMap::new();
         for r in &batch {
-            if !self.topics_seen.contains(&r.topic) {
-                self.worker.status.add_topic(&self.id.connector, &r.topic);
-                self.topics_seen.insert(r.topic.clone());
-            }
+            self.topics_seen.note(&self.worker.status, &self.id.connector, &r.topic);
             next.insert(r.topic_partition(), r.offset + 1);
         }
         self.task.put(batch).await?;

@@ -3,7 +3,7 @@
 //! record before it; offsets are stored every `offset.flush.interval.ms`
 //! and when the task stops.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,7 +13,7 @@ use futures::FutureExt;
 use tokio::sync::watch;
 
 use super::convert_record::serialize;
-use super::{stop_requested, wait_while_paused, TaskTarget, Worker};
+use super::{report, stop_requested, wait_while_paused, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
@@ -40,7 +40,7 @@ pub struct SourceTaskRunner {
     partitions: HashMap<Arc<str>, SourceMap>,
     /// Acked offsets not yet stored.
     committable: HashMap<Arc<str>, SourceMap>,
-    topics_seen: HashSet<String>,
+    topics_seen: TopicsSeen,
     last_flush: Instant,
 }
 
@@ -67,7 +67,7 @@ impl SourceTaskRunner {
             in_flight: VecDeque::new(),
             partitions: HashMap::new(),
             committable: HashMap::new(),
-            topics_seen: HashSet::new(),
+            topics_seen: TopicsSeen::default(),
             last_flush: Instant::now(),
         })
     }
@@ -78,12 +78,7 @@ impl SourceTaskRunner {
         let outcome = self.run_inner().await;
         // Whatever happened, store what the broker acknowledged.
         let flushed = self.finish().await;
-        if let Err(e) = outcome.and(flushed) {
-            {
-                tracing::error!(task = %id, error = %e.trace(), "source task failed");
-                status.set_task(&id, State::Failed, Some(e.trace()));
-            }
-        }
+        report(&status, &id, "source", outcome.and(flushed));
     }
 
     async fn run_inner(&mut self) -> Result<()> {
@@ -133,10 +128,7 @@ impl SourceTaskRunner {
 
     async fn send(&mut self, record: SourceRecord) -> Result<()> {
         let mut out = serialize(&self.converters, &record)?;
-        if !self.topics_seen.contains(&record.topic) {
-            self.worker.status.add_topic(&self.id.connector, &record.topic);
-            self.topics_seen.insert(record.topic.clone());
-        }
+        self.topics_seen.note(&self.worker.status, &self.id.connector, &record.topic);
         let partition = self.partition_key(record.source_partition);
         loop {
             match self.producer.send(out) {

@@ -93,6 +93,20 @@ impl EmbeddedLog {
             topics.insert(name, parts);
         }
         let groups = Groups::open(config.dir.join("groups")).map_err(|e| io("Cannot read consumer groups", e))?;
+        // A torn tail may have taken records a group already committed past:
+        // never hand their offsets out again, or the group would skip new records.
+        for parts in topics.values() {
+            for p in parts {
+                let mut p = lock(p);
+                let key = tp_key(&TopicPartition::new(p.topic.clone(), p.id));
+                let committed = groups.groups.values().filter_map(|g| g.committed.get(&key)).max().copied();
+                if let Some(c) = committed.filter(|c| *c > p.next_offset) {
+                    tracing::warn!(topic = %p.topic, partition = p.id, from = p.next_offset, to = c,
+                        "records lost from the log's tail were already consumed; new records continue after them");
+                    p.next_offset = c;
+                }
+            }
+        }
         let id_file = config.dir.join("cluster.id");
         let cluster_id = match std::fs::read_to_string(&id_file) {
             Ok(id) => id.trim().to_owned(),
