@@ -153,5 +153,10 @@ fn bad_requests_never_crash_the_worker() {
         let (code, _) = ferry.get(path);
         assert_eq!(code, 404, "{path}");
     }
+    // Transforms are refused until they are applied, never silently ignored.
+    let with_smt = r#"{"name":"smt","config":{"connector.class":"FileStreamSink","topics":"t","transforms":"k","transforms.k.type":"org.apache.kafka.connect.transforms.ValueToKey"}}"#;
+    let (code, body) = ferry.call("POST", "/connectors", Some(with_smt));
+    assert_eq!(code, 400, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("transforms")), "{body}");
     assert_eq!(ferry.get("/").0, 200, "the worker is still up");
 }

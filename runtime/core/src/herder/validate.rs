@@ -43,6 +43,16 @@ pub async fn validate(registry: &Registry, props: &Props) -> HerderResult<(Conne
                 }
             }
         }
+        // Transformations are not applied yet: refuse them rather than
+        // silently passing records through untransformed.
+        if (key.name == "transforms" || key.name == "predicates")
+            && props.get(&key.name).is_some_and(|v| !v.trim().is_empty())
+        {
+            value.errors.push(format!(
+                "Ferry does not apply single message transforms or predicates yet: remove '{}' from the configuration",
+                key.name
+            ));
+        }
         configs.push((key, value));
     }
     let own = (plugin.config_def)();
