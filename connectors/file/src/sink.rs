@@ -136,7 +136,9 @@ impl SinkTask for FileStreamSinkTask {
             out.write_all(line.as_bytes()).map_err(|e| io_error("Couldn't write to the file", e))?;
         }
         self.line = line;
-        Ok(())
+        // Like Connect's sink, lines reach the file as they are put (one
+        // write per batch here, not one per line), so `tail -f` follows.
+        self.out()?.flush().map_err(|e| io_error("Couldn't write to the file", e))
     }
 
     async fn flush(&mut self, _offsets: &PartitionOffsets) -> Result<()> {

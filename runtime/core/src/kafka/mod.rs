@@ -61,7 +61,8 @@ pub const PRODUCER_DEFAULTS: &[(&str, &str)] = &[
     ("max.in.flight.requests.per.connection", "1"),
     ("linger.ms", "5"),
     ("message.timeout.ms", "0"),
-    ("queue.buffering.max.kbytes", "65536"),
+    // Connect's producer buffer.memory (32 MiB).
+    ("queue.buffering.max.kbytes", "32768"),
 ];
 
 /// Consumer settings Connect uses for sink tasks: offsets committed by the
@@ -74,6 +75,9 @@ pub const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("allow.auto.create.topics", "true"),
     ("session.timeout.ms", "45000"),
     ("topic.metadata.refresh.interval.ms", "10000"),
+    // librdkafka prefetches up to 64 MiB per partition by default; a sink
+    // task takes at most a few batches ahead.
+    ("queued.max.messages.kbytes", "16384"),
 ];
 
 /// Whether a Kafka error is worth retrying.

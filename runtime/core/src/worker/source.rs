@@ -170,7 +170,10 @@ impl SourceTaskRunner {
                 wait = false;
                 Some((&mut front.ack).await)
             } else {
-                (&mut front.ack).now_or_never()
+                // Outside tokio's cooperative budget: with it, a ready ack
+                // polls as pending once the task spent its budget, and the
+                // queue would grow by a batch at every poll.
+                tokio::task::unconstrained(&mut front.ack).now_or_never()
             };
             let Some(result) = result else { break };
             let done = self.in_flight.pop_front().ok_or_else(|| ConnectError::fatal("in-flight queue emptied"))?;
