@@ -20,6 +20,12 @@ pub fn registry() -> Registry {
             factory: ConnectorFactory::Sink(|| Box::<ferry_file::FileStreamSinkConnector>::default()),
             config_def: || ferry_api::connector::Connector::config_def(&ferry_file::FileStreamSinkConnector::default()),
         })
+        .connector(Plugin {
+            class: ferry_jdbc::SOURCE_CLASS,
+            version: VERSION,
+            factory: ConnectorFactory::Source(|| Box::<ferry_jdbc::JdbcSourceConnector>::default()),
+            config_def: ferry_jdbc::source::config::config_def,
+        })
         .converter(Plugin {
             class: "org.apache.kafka.connect.json.JsonConverter",
             version: VERSION,
