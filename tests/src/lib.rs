@@ -7,8 +7,11 @@
 //! | `FERRY_TEST_KAFKA` | use this broker (host:port) instead of starting one |
 //! | `FERRY_TEST_BROKER` | `noida` (default) or `tansu`, for [`KafkaServer::start`] |
 //! | `FERRY_TEST_ELASTICSEARCH_URL` | use this search server instead of starting one |
+//! | `FERRY_TEST_MYSQL` | MariaDB host:port (default 127.0.0.1:3306, user root, no password, database test) |
+//! | `FERRY_TEST_POSTGRES` | PostgreSQL host:port (default 127.0.0.1:5432, user postgres, trust) |
 //! | `FERRY_TEST_SERVERS` | where the test servers are installed (default `~/.cache/ferry/test-servers`) |
 
+pub mod db;
 pub mod ferry;
 pub mod kafka;
 pub mod servers;

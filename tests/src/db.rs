@@ -1,0 +1,82 @@
+//! The relational databases of the tests: MariaDB (root, no password) and
+//! PostgreSQL (postgres, trust), driven through their command-line clients.
+
+use std::process::Command;
+
+/// A database the JDBC tests run against, and how a user's URL names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    /// MariaDB reached with a `jdbc:mysql://` URL.
+    MySqlUrl,
+    /// MariaDB reached with a `jdbc:mariadb://` URL.
+    MariaDbUrl,
+    Postgres,
+}
+
+fn host_port(var: &str, default: &str) -> (String, String) {
+    let v = std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    let (h, p) = v.rsplit_once(':').unwrap_or((&v, ""));
+    (h.to_owned(), p.to_owned())
+}
+
+impl Database {
+    pub const ALL: [Database; 3] = [Database::MySqlUrl, Database::MariaDbUrl, Database::Postgres];
+
+    fn address(self) -> (String, String) {
+        match self {
+            Database::Postgres => host_port("FERRY_TEST_POSTGRES", "127.0.0.1:5432"),
+            _ => host_port("FERRY_TEST_MYSQL", "127.0.0.1:3306"),
+        }
+    }
+
+    pub fn jdbc_url(self) -> String {
+        let (h, p) = self.address();
+        match self {
+            Database::MySqlUrl => format!("jdbc:mysql://{h}:{p}/test"),
+            Database::MariaDbUrl => format!("jdbc:mariadb://{h}:{p}/test"),
+            Database::Postgres => format!("jdbc:postgresql://{h}:{p}/postgres"),
+        }
+    }
+
+    pub fn user(self) -> &'static str {
+        match self {
+            Database::Postgres => "postgres",
+            _ => "root",
+        }
+    }
+
+    /// The table's full name as offsets name it.
+    pub fn fqn(self, table: &str) -> String {
+        match self {
+            Database::Postgres => format!("public.{table}"),
+            _ => format!("test.{table}"),
+        }
+    }
+
+    /// Runs SQL statements; panics with the client's message on failure.
+    pub fn exec(self, sql: &str) {
+        let (h, p) = self.address();
+        let out = match self {
+            Database::Postgres => Command::new("psql")
+                .args(["-h", &h, "-p", &p, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+                .output(),
+            _ => Command::new("mariadb").args(["-h", &h, "-P", &p, "-u", "root", "--default-character-set=utf8mb4", "test", "-e", sql]).output(),
+        }
+        .expect("database client runs");
+        assert!(out.status.success(), "{sql}\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Column type names for the same idea in each database.
+    pub fn types(self) -> Types {
+        match self {
+            Database::Postgres => Types { serial_pk: "BIGSERIAL PRIMARY KEY", datetime: "TIMESTAMP(3)", now: "now()" },
+            _ => Types { serial_pk: "BIGINT AUTO_INCREMENT PRIMARY KEY", datetime: "DATETIME(3)", now: "UTC_TIMESTAMP(3)" },
+        }
+    }
+}
+
+pub struct Types {
+    pub serial_pk: &'static str,
+    pub datetime: &'static str,
+    pub now: &'static str,
+}

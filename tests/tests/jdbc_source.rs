@@ -1,0 +1,242 @@
+//! JdbcSourceConnector against the real MariaDB and PostgreSQL of this
+//! machine, into a Kafka-protocol broker, configured as Confluent's users
+//! configure it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ferry_tests::db::Database;
+use ferry_tests::ferry::Ferry;
+use ferry_tests::{consume, create_topic, unique, KafkaServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    kafka: KafkaServer,
+    ferry: Ferry,
+}
+
+fn setup() -> Setup {
+    let kafka = KafkaServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ferry = Ferry::standalone(BIN, dir.path(), &kafka.bootstrap(), &[("offset.flush.interval.ms", "500".into())], &[]);
+    Setup { _dir: dir, kafka, ferry }
+}
+
+/// The payloads of the first `count` records of a topic.
+fn payloads(kafka: &KafkaServer, topic: &str, count: usize, wait: Duration) -> Vec<Value> {
+    consume(&kafka.bootstrap(), topic, count, wait)
+        .into_iter()
+        .map(|(_, v)| {
+            let v: Value = serde_json::from_slice(&v.expect("a value")).expect("JSON value");
+            v["payload"].clone()
+        })
+        .collect()
+}
+
+fn names(records: &[Value]) -> Vec<String> {
+    records.iter().map(|p| p["name"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+fn post(ferry: &Ferry, config: Value) -> (u16, Value) {
+    ferry.call("POST", "/connectors", Some(&config.to_string()))
+}
+
+#[test]
+fn the_seed_config_works_verbatim_on_mariadb() {
+    let s = setup();
+    let db = Database::MySqlUrl;
+    let table = unique("users").replace('-', "_");
+    let prefix = format!("{}_", unique("my_topic"));
+    let topic = format!("{prefix}{table}");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    db.exec(&format!("CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50)); INSERT INTO {table} (name) VALUES ('ada'), ('grace'), ('linus')"));
+    let config = json!({"name": "ojava-kafka-connect", "config": {
+        "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+        "connection.url": "jdbc:mysql://localhost:3306/test", "connection.user": "root", "connection.password": "",
+        "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": table,
+        "topic.prefix": prefix, "tasks.max": "1", "poll.interval.ms": "500"}});
+    let (code, body) = post(&s.ferry, config);
+    assert_eq!(code, 201, "{body}");
+    s.ferry.wait_for_state("ojava-kafka-connect", "RUNNING");
+    assert_eq!(names(&payloads(&s.kafka, &topic, 3, WAIT)), ["ada", "grace", "linus"]);
+    db.exec(&format!("INSERT INTO {table} (name) VALUES ('margaret')"));
+    let all = payloads(&s.kafka, &topic, 4, WAIT);
+    assert_eq!(names(&all), ["ada", "grace", "linus", "margaret"]);
+    assert_eq!(all[3]["id"], 4);
+    // Offsets in Confluent's format.
+    let offsets = ferry_tests::wait_until(WAIT, "the offset to reach id 4", || {
+        let (_, o) = s.ferry.get("/connectors/ojava-kafka-connect/offsets");
+        (o["offsets"][0]["offset"]["incrementing"] == 4).then_some(o)
+    });
+    assert_eq!(offsets["offsets"][0]["partition"], json!({"protocol": "1", "table": db.fqn(&table)}));
+}
+
+/// One mode on one database: the initial rows, a change the mode catches,
+/// and a restart that neither loses nor repeats a row.
+fn mode_case(db: Database, mode: &str) {
+    let s = setup();
+    let t = db.types();
+    let table = unique(&format!("m_{}", mode.replace('+', "_"))).replace('-', "_");
+    let prefix = format!("{}_", unique("jdbc"));
+    let topic = format!("{prefix}{table}");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    // Three rows share a timestamp, across batches of two.
+    db.exec(&format!(
+        "CREATE TABLE {table} (id {}, name VARCHAR(64) NOT NULL, updated_at {} NOT NULL); \
+         INSERT INTO {table} (name, updated_at) VALUES ('r1', '2024-01-01 00:00:00'), ('r2', '2024-01-01 00:00:00'), \
+         ('r3', '2024-01-01 00:00:00'), ('r4', '2024-01-02 00:00:00'), ('r5', '2024-01-03 00:00:00.5')",
+        t.serial_pk, t.datetime
+    ));
+    let name = unique("jdbc-source");
+    let config = json!({"name": name, "config": {
+        "connector.class": "JdbcSource", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+        "mode": mode, "incrementing.column.name": if mode == "incrementing" { "" } else { "id" },
+        "timestamp.column.name": "updated_at", "table.whitelist": table, "topic.prefix": prefix,
+        "poll.interval.ms": "300", "batch.max.rows": "2"}});
+    let (code, body) = post(&s.ferry, config.clone());
+    assert_eq!(code, 201, "{body}");
+    let first = payloads(&s.kafka, &topic, 5, WAIT);
+    assert_eq!(names(&first), ["r1", "r2", "r3", "r4", "r5"], "{db:?} {mode}");
+    let mut expected = names(&first);
+    match mode {
+        "bulk" => {
+            // Every poll reads the whole table again.
+            let again = payloads(&s.kafka, &topic, 10, WAIT);
+            assert_eq!(names(&again[5..]), ["r1", "r2", "r3", "r4", "r5"]);
+            return;
+        }
+        "incrementing" => {
+            db.exec(&format!("INSERT INTO {table} (name, updated_at) VALUES ('r6', {})", t.now));
+            expected.push("r6".into());
+        }
+        _ => {
+            db.exec(&format!("UPDATE {table} SET name = 'r2-updated', updated_at = {} WHERE name = 'r2'", t.now));
+            expected.push("r2-updated".into());
+        }
+    }
+    assert_eq!(names(&payloads(&s.kafka, &topic, expected.len(), WAIT)), expected, "{db:?} {mode}");
+    // Restart: a clean stop stores the offsets; the next start resumes after them.
+    let mut ferry = s.ferry;
+    ferry.wait_for_state(&name, "RUNNING");
+    std::thread::sleep(Duration::from_millis(1200)); // let one offset flush pass (interval 500 ms)
+    ferry.terminate();
+    db.exec(&format!("INSERT INTO {table} (name, updated_at) VALUES ('r7', {})", t.now));
+    ferry.spawn();
+    // Standalone keeps REST-created connectors in memory: create it again, as a user would.
+    let (code, body) = post(&ferry, config);
+    assert_eq!(code, 201, "{body}");
+    expected.push("r7".into());
+    assert_eq!(names(&payloads(&s.kafka, &topic, expected.len(), WAIT)), expected, "{db:?} {mode} after restart");
+    let more = payloads(&s.kafka, &topic, expected.len() + 1, Duration::from_secs(4));
+    assert_eq!(more.len(), expected.len(), "{db:?} {mode}: a row was read twice: {:?}", names(&more));
+}
+
+#[test]
+fn every_mode_on_every_database() {
+    for db in Database::ALL {
+        for mode in ["incrementing", "timestamp", "timestamp+incrementing", "bulk"] {
+            mode_case(db, mode);
+        }
+    }
+}
+
+#[test]
+fn bad_configs_are_refused_with_the_key_named() {
+    let s = setup();
+    let table = unique("v").replace('-', "_");
+    let db = Database::MySqlUrl;
+    db.exec(&format!("CREATE TABLE {table} (id INT, ts DATETIME NULL, name TEXT)"));
+    let base = |extra: Value| {
+        let mut c = json!({"connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+            "connection.url": db.jdbc_url(), "connection.user": "root", "mode": "incrementing",
+            "incrementing.column.name": "id", "table.whitelist": table, "topic.prefix": "p_"});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            c[k] = v.clone();
+        }
+        json!({"name": unique("bad"), "config": c})
+    };
+    let cases = [
+        (json!({"connection.password": "wrong", "connection.user": "nobody"}), "connection.url"),
+        (json!({"table.whitelist": "no_such_table"}), "table.whitelist"),
+        (json!({}), "incrementing.column.name"), // id is nullable
+        (json!({"mode": "timestamp", "timestamp.column.name": "ts"}), "timestamp.column.name"), // nullable
+        (json!({"incrementing.column.name": "missing"}), "incrementing.column.name"),
+        (json!({"connection.url": "jdbc:oracle:thin:@x:1521/db"}), "connection.url"),
+        (json!({"mode": "sometimes"}), "mode"),
+    ];
+    for (extra, key) in cases {
+        let config = base(extra.clone());
+        let (code, body) = post(&s.ferry, config.clone());
+        assert_eq!(code, 400, "{extra}: {body}");
+        let (_, v) = s.ferry.call("PUT", "/connector-plugins/JdbcSourceConnector/config/validate", Some(&config["config"].to_string()));
+        let errors: BTreeMap<String, Value> = v["configs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| !c["value"]["errors"].as_array().is_none_or(Vec::is_empty))
+            .map(|c| (c["value"]["name"].as_str().unwrap_or_default().to_owned(), c["value"]["errors"].clone()))
+            .collect();
+        assert!(errors.contains_key(key), "{extra}: expected an error on {key}, got {errors:?}");
+    }
+    let (code, _) = s.ferry.get("/");
+    assert_eq!(code, 200);
+}
+
+/// One column of each supported type, at its edges, as Connect values.
+#[test]
+fn type_coverage_mariadb() {
+    let db = Database::MariaDbUrl;
+    let cols = "id INT PRIMARY KEY, ti TINYINT, su SMALLINT UNSIGNED, i INT, bu BIGINT UNSIGNED, d DECIMAL(12,2), \
+                f FLOAT, db DOUBLE, s VARCHAR(20) CHARACTER SET utf8mb4, tx TEXT, b BLOB, j JSON, e ENUM('a','b'), st SET('x','y'), \
+                b1 BIT(1), b8 BIT(8), y YEAR, dt DATE, tm TIME(3), dtm DATETIME(6), ts TIMESTAMP(6) NULL, n INT NULL";
+    let row = "1, -128, 65535, 2147483647, 18446744073709551615, -1234567890.12, 1.5, 2.25, 'héllo ✓ 😀', 'long text', \
+               x'00ff', '{\"a\": 1}', 'b', 'x,y', b'1', b'10000001', 2024, '2024-02-29', '13:14:15.678', \
+               '2024-02-29 23:59:59.123456', '2024-02-29 23:59:59.123456', NULL";
+    let expected = json!({"id": 1, "ti": -128, "su": 65535, "i": 2147483647, "bu": 18446744073709551615u64, "d": -1234567890.12,
+        "f": 1.5, "db": 2.25, "s": "héllo ✓ 😀", "tx": "long text", "b": "AP8=", "j": "{\"a\": 1}", "e": "b", "st": "x,y",
+        "b1": true, "b8": 129, "y": 2024, "dt": 19782, "tm": 47655678, "dtm": 1709251199123i64, "ts": 1709251199123i64, "n": null});
+    coverage(db, cols, &format!("SET time_zone = '+00:00'; INSERT INTO {{t}} VALUES ({row})"), expected);
+}
+
+#[test]
+fn type_coverage_postgres() {
+    let db = Database::Postgres;
+    let mood = unique("mood").replace('-', "_");
+    db.exec(&format!("CREATE TYPE {mood} AS ENUM ('happy', 'sad')"));
+    let cols = format!("id INT PRIMARY KEY, sm SMALLINT, i INT, bi BIGINT, r REAL, dp DOUBLE PRECISION, nu NUMERIC(12,2), \
+                tx TEXT, vc VARCHAR(20), ch CHAR(3), by BYTEA, bo BOOLEAN, u UUID, j JSON, jb JSONB, dt DATE, tm TIME(3), \
+                tsl TIMESTAMP(6), tsz TIMESTAMPTZ(6), b1 BIT(1), e {mood}, n INT NULL");
+    let row = "1, -32768, 2147483647, -9223372036854775808, 1.5, 2.25, -1234567890.12, 'héllo ✓ 😀', 'v', 'ab', '\\x00ff', true, \
+               'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '{\"a\": 1}', '2024-02-29', '13:14:15.678', \
+               '2024-02-29 23:59:59.123456', '2024-02-29 23:59:59.123456+00', B'1', 'sad', NULL";
+    let expected = json!({"id": 1, "sm": -32768, "i": 2147483647, "bi": i64::MIN, "r": 1.5, "dp": 2.25, "nu": -1234567890.12,
+        "tx": "héllo ✓ 😀", "vc": "v", "ch": "ab ", "by": "AP8=", "bo": true, "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "j": "{\"a\": 1}", "jb": "{\"a\": 1}", "dt": 19782, "tm": 47655678, "tsl": 1709251199123i64, "tsz": 1709251199123i64,
+        "b1": true, "e": "sad", "n": null});
+    coverage(db, &cols, &format!("INSERT INTO {{t}} VALUES ({row})"), expected);
+}
+
+fn coverage(db: Database, columns: &str, insert: &str, expected: Value) {
+    let s = setup();
+    let table = unique("types").replace('-', "_");
+    let prefix = format!("{}_", unique("types"));
+    let topic = format!("{prefix}{table}");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    db.exec(&format!("CREATE TABLE {table} ({columns})"));
+    db.exec(&insert.replace("{t}", &table));
+    let (code, body) = post(&s.ferry, json!({"name": unique("types"), "config": {
+        "connector.class": "JdbcSourceConnector", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+        "mode": "bulk", "table.whitelist": table, "topic.prefix": prefix, "poll.interval.ms": "60000",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.decimal.format": "NUMERIC"}}));
+    assert_eq!(code, 201, "{body}");
+    let got = payloads(&s.kafka, &topic, 1, WAIT);
+    assert_eq!(got.len(), 1, "{db:?}: no record; logs:\n{}", s.ferry.logs());
+    for (k, v) in expected.as_object().into_iter().flatten() {
+        assert_eq!(got[0][k].to_string(), v.to_string(), "{db:?} column {k}");
+    }
+    assert_eq!(got[0].as_object().map(|o| o.len()), expected.as_object().map(|o| o.len()), "{db:?}: {}", got[0]);
+}
