@@ -240,3 +240,40 @@ fn coverage(db: Database, columns: &str, insert: &str, expected: Value) {
     }
     assert_eq!(got[0].as_object().map(|o| o.len()), expected.as_object().map(|o| o.len()), "{db:?}: {}", got[0]);
 }
+
+/// `record.key.mode=primary_key` keys records by the primary key; query
+/// mode reads the user's query into the prefix topic.
+#[test]
+fn primary_key_as_record_key_and_query_mode() {
+    let s = setup();
+    let db = Database::Postgres;
+    let table = unique("keyed").replace('-', "_");
+    let prefix = format!("{}_", unique("keyed"));
+    let topic = format!("{prefix}{table}");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    db.exec(&format!(
+        "CREATE TABLE {table} (region TEXT, id INT, name TEXT NOT NULL, PRIMARY KEY (region, id)); \
+         INSERT INTO {table} VALUES ('eu', 1, 'ada'), ('us', 2, 'grace')"
+    ));
+    let (code, body) = post(&s.ferry, json!({"name": unique("keyed"), "config": {
+        "connector.class": "JdbcSource", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+        "mode": "bulk", "table.whitelist": table, "topic.prefix": prefix, "poll.interval.ms": "60000",
+        "record.key.mode": "primary_key"}}));
+    assert_eq!(code, 201, "{body}");
+    let keys: Vec<Value> = consume(&s.kafka.bootstrap(), &topic, 2, WAIT)
+        .into_iter()
+        .map(|(k, _)| serde_json::from_slice::<Value>(&k.expect("a key")).expect("JSON key")["payload"].clone())
+        .collect();
+    assert_eq!(keys, [json!({"region": "eu", "id": 1}), json!({"region": "us", "id": 2})]);
+
+    let query_topic = unique("query");
+    create_topic(&s.kafka.bootstrap(), &query_topic, 1);
+    let (code, body) = post(&s.ferry, json!({"name": unique("query"), "config": {
+        "connector.class": "JdbcSource", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+        "mode": "incrementing", "incrementing.column.name": "id", "topic.prefix": query_topic, "poll.interval.ms": "300",
+        "query": format!("SELECT id, upper(name) AS name FROM {table}")}}));
+    assert_eq!(code, 201, "{body}");
+    assert_eq!(names(&payloads(&s.kafka, &query_topic, 2, WAIT)), ["ADA", "GRACE"]);
+    db.exec(&format!("INSERT INTO {table} VALUES ('eu', 3, 'linus')"));
+    assert_eq!(names(&payloads(&s.kafka, &query_topic, 3, WAIT)), ["ADA", "GRACE", "LINUS"]);
+}
