@@ -13,65 +13,12 @@ Needs: `cargo build --release -p ferry` (target/release/ferry), a broker
 and for the Connect side the reference launcher given by REFERENCE_CONNECT
 (default: ../shared/tools/reference-connect.sh next to the repository).
 """
-import argparse, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
+
+from common import count_lines, free_port, http, rss_kb, start_broker, wait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINE_BYTES = 100
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait(what, fn, timeout=600, every=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(every)
-    sys.exit(f"timed out waiting for {what}")
-
-
-def http(method, url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except OSError:
-        return None, b""
-
-
-def rss_kb(pid, field):
-    """VmRSS or VmHWM of a process and its children (the JVM runs under a shell)."""
-    total = 0
-    for p in [pid] + children(pid):
-        try:
-            for line in open(f"/proc/{p}/status"):
-                if line.startswith(field + ":"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
-
-
-def children(pid):
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    kids = [int(x) for x in out]
-    return kids + [g for k in kids for g in children(k)]
-
-
-def count_lines(path):
-    try:
-        with open(path, "rb") as f:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    except OSError:
-        return 0
 
 
 def make_input(path, n):
@@ -79,25 +26,6 @@ def make_input(path, n):
     with open(path, "w") as f:
         for i in range(n):
             f.write(f"{i:010d} {body}\n")
-
-
-def start_broker(work):
-    if os.environ.get("FERRY_BENCH_KAFKA"):
-        return os.environ["FERRY_BENCH_KAFKA"], None
-    noida = os.environ.get("FERRY_NOIDA_BIN") or find_noida()
-    port = free_port()
-    proc = subprocess.Popen([noida, "start", "--only", "kafka", "--kafka-port", str(port), "--data-dir", os.path.join(work, "broker")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    wait("the broker", lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 60)
-    return f"127.0.0.1:{port}", proc
-
-
-def find_noida():
-    venv = os.path.expanduser("~/.cache/ferry/test-servers/noida-venv/bin/python")
-    if not os.path.exists(venv):
-        sys.exit("noida-db not found: run the tests once (they install it) or set FERRY_NOIDA_BIN / FERRY_BENCH_KAFKA")
-    return subprocess.run([venv, "-c", "import noida_db,os;print(os.path.join(os.path.dirname(noida_db.__file__),'noida-db'))"],
-                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def run(name, cmd, work, bootstrap, input_path, lines, embedded=False):

@@ -55,15 +55,56 @@ impl Database {
 
     /// Runs SQL statements; panics with the client's message on failure.
     pub fn exec(self, sql: &str) {
+        self.query(sql);
+    }
+
+    /// Runs SQL; the rows it returns as tab-separated lines, without headers.
+    pub fn query(self, sql: &str) -> String {
         let (h, p) = self.address();
         let out = match self {
             Database::Postgres => Command::new("psql")
-                .args(["-h", &h, "-p", &p, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+                .args(["-h", &h, "-p", &p, "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-F", "\t", "-c", sql])
                 .output(),
-            _ => Command::new("mariadb").args(["-h", &h, "-P", &p, "-u", "root", "--default-character-set=utf8mb4", "test", "-e", sql]).output(),
+            _ => Command::new("mariadb")
+                .args(["-h", &h, "-P", &p, "-u", "root", "--default-character-set=utf8mb4", "-N", "-B", "test", "-e", sql])
+                .output(),
         }
         .expect("database client runs");
         assert!(out.status.success(), "{sql}\n{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Creates a login without a password that may use the test database,
+    /// so a test can tell its connector's sessions from everyone else's.
+    pub fn create_user(self, user: &str) {
+        match self {
+            Database::Postgres => self.exec(&format!("CREATE ROLE {user} LOGIN SUPERUSER")),
+            _ => self.exec(&format!("CREATE USER '{user}'@'%'; GRANT ALL ON test.* TO '{user}'@'%'")),
+        }
+    }
+
+    /// Ends every session of `user`, as a database restart would; how many.
+    pub fn kill_sessions(self, user: &str) -> usize {
+        match self {
+            Database::Postgres => self
+                .query(&format!("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '{user}'"))
+                .trim()
+                .parse()
+                .unwrap_or(0),
+            _ => {
+                let ids = self.query(&format!("SELECT id FROM information_schema.processlist WHERE user = '{user}'"));
+                // A session may end on its own between the listing and the kill.
+                ids.lines()
+                    .filter(|id| {
+                        let (h, p) = self.address();
+                        Command::new("mariadb")
+                            .args(["-h", &h, "-P", &p, "-u", "root", "-e", &format!("KILL {id}")])
+                            .output()
+                            .is_ok_and(|o| o.status.success())
+                    })
+                    .count()
+            }
+        }
     }
 
     /// Column type names for the same idea in each database.

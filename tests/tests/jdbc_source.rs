@@ -122,8 +122,7 @@ fn mode_case(db: Database, mode: &str) {
     // Restart: a clean stop stores the offsets; the next start resumes after them.
     let mut ferry = s.ferry;
     ferry.wait_for_state(&name, "RUNNING");
-    std::thread::sleep(Duration::from_millis(1200)); // let one offset flush pass (interval 500 ms)
-    ferry.terminate();
+    ferry.terminate(); // a clean stop stores what the broker acknowledged
     db.exec(&format!("INSERT INTO {table} (name, updated_at) VALUES ('r7', {})", t.now));
     ferry.spawn();
     // Standalone keeps REST-created connectors in memory: create it again, as a user would.
@@ -276,4 +275,163 @@ fn primary_key_as_record_key_and_query_mode() {
     assert_eq!(names(&payloads(&s.kafka, &query_topic, 2, WAIT)), ["ADA", "GRACE"]);
     db.exec(&format!("INSERT INTO {table} VALUES ('eu', 3, 'linus')"));
     assert_eq!(names(&payloads(&s.kafka, &query_topic, 3, WAIT)), ["ADA", "GRACE", "LINUS"]);
+}
+
+/// The ids of the records on a topic, in order, waiting for `count`.
+fn ids(kafka: &KafkaServer, topic: &str, count: usize, wait: Duration) -> Vec<i64> {
+    payloads(kafka, topic, count, wait).iter().map(|p| p["id"].as_i64().unwrap_or(-1)).collect()
+}
+
+/// The database drops the connector's sessions again and again, mid-query
+/// and between queries: the task reconnects and resumes from its offset,
+/// with every row delivered once, in order.
+#[test]
+fn a_database_that_goes_away_loses_and_repeats_nothing() {
+    for db in [Database::MariaDbUrl, Database::Postgres] {
+        let s = setup();
+        let user = unique("ferry_outage").replace('-', "_");
+        db.create_user(&user);
+        let table = unique("outage").replace('-', "_");
+        let prefix = format!("{}_", unique("outage"));
+        let topic = format!("{prefix}{table}");
+        create_topic(&s.kafka.bootstrap(), &topic, 1);
+        let fill = |from: i64, to: i64| match db {
+            Database::Postgres => format!("INSERT INTO {table} SELECT i, 'row ' || i FROM generate_series({from}, {to}) i"),
+            _ => format!("INSERT INTO {table} SELECT seq, CONCAT('row ', seq) FROM seq_{from}_to_{to}"),
+        };
+        db.exec(&format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, name TEXT NOT NULL)"));
+        db.exec(&fill(1, 5000));
+        let name = unique("outage");
+        let (code, body) = post(&s.ferry, json!({"name": name, "config": {
+            "connector.class": "JdbcSource", "connection.url": db.jdbc_url(), "connection.user": user,
+            "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": table, "topic.prefix": prefix,
+            "poll.interval.ms": "100", "batch.max.rows": "10", "connection.backoff.ms": "100", "table.poll.interval.ms": "200"}}));
+        assert_eq!(code, 201, "{body}");
+        assert_eq!(ids(&s.kafka, &topic, 1, WAIT), [1], "{db:?}");
+
+        // Sessions end every 50 ms while rows keep coming.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let killer = {
+            let (stop, user) = (stop.clone(), user.clone());
+            std::thread::spawn(move || {
+                let mut killed = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    killed += db.kill_sessions(&user);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                killed
+            })
+        };
+        for chunk in 0..10 {
+            let from = 5001 + chunk * 100;
+            db.exec(&fill(from, from + 99));
+            ferry_tests::wait_until(WAIT, "the offset to pass the new rows", || {
+                let (_, o) = s.ferry.get(&format!("/connectors/{name}/offsets"));
+                (o["offsets"][0]["offset"]["incrementing"].as_i64() >= Some(from + 99)).then_some(())
+            });
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let killed = killer.join().expect("killer thread");
+        assert!(killed >= 5, "{db:?}: only {killed} sessions were ended; the test did not test");
+        let logs = s.ferry.logs();
+        assert!(logs.contains("reconnecting") || logs.contains("retrying"), "{db:?}: no retry in the logs:\n{logs}");
+
+        let total = 6000;
+        let got = ids(&s.kafka, &topic, total + 1, Duration::from_secs(5));
+        assert_eq!(got, (1..=total as i64).collect::<Vec<_>>(), "{db:?}: rows lost, repeated or out of order");
+        let status = s.ferry.wait_for_state(&name, "RUNNING");
+        assert_eq!(status["tasks"][0]["state"], "RUNNING", "{db:?}");
+    }
+}
+
+/// Tables created after the connector started are picked up; `tasks.max`
+/// spreads the tables over tasks, each table read by exactly one.
+#[test]
+fn new_tables_are_picked_up_and_spread_over_tasks() {
+    let s = setup();
+    let db = Database::MariaDbUrl;
+    let stem = unique("spread").replace('-', "_");
+    let prefix = format!("{}_", unique("spread"));
+    let tables: Vec<String> = ["a", "b", "c"].iter().map(|t| format!("{stem}_{t}")).collect();
+    for t in &tables {
+        create_topic(&s.kafka.bootstrap(), &format!("{prefix}{t}"), 1);
+    }
+    for t in &tables[..2] {
+        db.exec(&format!("CREATE TABLE {t} (id INT AUTO_INCREMENT PRIMARY KEY, name TEXT NOT NULL); INSERT INTO {t} (name) VALUES ('{t} 1')"));
+    }
+    let name = unique("spread");
+    let (code, body) = post(&s.ferry, json!({"name": name, "config": {
+        "connector.class": "JdbcSource", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+        "mode": "incrementing", "incrementing.column.name": "id", "table.include.list": format!("test\\.{stem}_.*"),
+        "topic.prefix": prefix, "poll.interval.ms": "200", "table.poll.interval.ms": "300", "tasks.max": "2"}}));
+    assert_eq!(code, 201, "{body}");
+    let task_tables = |count: usize| {
+        ferry_tests::wait_until(WAIT, &format!("{count} tables over the tasks"), || {
+            let (_, tasks) = s.ferry.get(&format!("/connectors/{name}/tasks"));
+            let per_task: Vec<Vec<String>> = tasks
+                .as_array()?
+                .iter()
+                .map(|t| t["config"]["tables"].as_str().unwrap_or_default().split(',').map(str::to_owned).collect())
+                .collect();
+            (per_task.iter().map(Vec::len).sum::<usize>() == count).then_some(per_task)
+        })
+    };
+    let two = task_tables(2);
+    assert_eq!(two.len(), 2, "two tables, two tasks: {two:?}");
+    for t in &tables[..2] {
+        assert_eq!(names(&payloads(&s.kafka, &format!("{prefix}{t}"), 1, WAIT)), [format!("{t} 1")]);
+    }
+
+    db.exec(&format!("CREATE TABLE {} (id INT AUTO_INCREMENT PRIMARY KEY, name TEXT NOT NULL); INSERT INTO {0} (name) VALUES ('{0} 1')", tables[2]));
+    let three = task_tables(3);
+    assert_eq!(three.len(), 2, "tasks.max caps the tasks: {three:?}");
+    let mut all: Vec<String> = three.concat();
+    all.sort();
+    assert_eq!(all, tables.iter().map(|t| db.fqn(t)).collect::<Vec<_>>(), "each table in exactly one task");
+    assert_eq!(names(&payloads(&s.kafka, &format!("{prefix}{}", tables[2]), 1, WAIT)), [format!("{} 1", tables[2])]);
+    // The tables read before the reconfiguration are not read again.
+    db.exec(&format!("INSERT INTO {} (name) VALUES ('{0} 2')", tables[0]));
+    let first = payloads(&s.kafka, &format!("{prefix}{}", tables[0]), 3, Duration::from_secs(5));
+    assert_eq!(names(&first), [format!("{} 1", tables[0]), format!("{} 2", tables[0])]);
+}
+
+/// `db.timezone` names the zone of columns without one (DATETIME,
+/// PostgreSQL's TIMESTAMP); zoned columns (MariaDB's TIMESTAMP,
+/// timestamptz) are instants whatever it says. Timestamp mode compares in
+/// the column's own terms, so later rows are caught exactly once.
+#[test]
+fn db_timezone_round_trips_local_and_zoned_columns() {
+    for db in [Database::MySqlUrl, Database::Postgres] {
+        let s = setup();
+        let table = unique("tz").replace('-', "_");
+        let prefix = format!("{}_", unique("tz"));
+        let topic = format!("{prefix}{table}");
+        create_topic(&s.kafka.bootstrap(), &topic, 1);
+        let (local, zoned, set_utc) = match db {
+            Database::Postgres => ("TIMESTAMP(3)", "TIMESTAMPTZ(3)", "SET TIME ZONE 'UTC';"),
+            _ => ("DATETIME(3)", "TIMESTAMP(3) NULL", "SET time_zone = '+00:00';"),
+        };
+        // 12:00 in New York on 1 July is 16:00 UTC (daylight time); on 1 January, 17:00 UTC.
+        db.exec(&format!(
+            "CREATE TABLE {table} (id INT PRIMARY KEY, name TEXT NOT NULL, local_at {local} NOT NULL, zoned_at {zoned});              {set_utc} INSERT INTO {table} VALUES (1, 'summer', '2024-07-01 12:00:00', '2024-07-01 12:00:00'),              (2, 'winter', '2025-01-01 12:00:00.250', '2025-01-01 12:00:00.250')"
+        ));
+        let (code, body) = post(&s.ferry, json!({"name": unique("tz"), "config": {
+            "connector.class": "JdbcSource", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+            "mode": "timestamp", "timestamp.column.name": "local_at", "db.timezone": "America/New_York",
+            "table.whitelist": table, "topic.prefix": prefix, "poll.interval.ms": "200"}}));
+        assert_eq!(code, 201, "{body}");
+        let got = payloads(&s.kafka, &topic, 2, WAIT);
+        assert_eq!(names(&got), ["summer", "winter"], "{db:?}");
+        assert_eq!(got[0]["local_at"], 1719849600000i64, "{db:?}: 2024-07-01T16:00:00Z");
+        assert_eq!(got[1]["local_at"], 1735750800250i64, "{db:?}: 2025-01-01T17:00:00.250Z");
+        assert_eq!(got[0]["zoned_at"], 1719835200000i64, "{db:?}: 2024-07-01T12:00:00Z, not shifted");
+        assert_eq!(got[1]["zoned_at"], 1735732800250i64, "{db:?}: 2025-01-01T12:00:00.250Z, not shifted");
+        // A row a millisecond after the last, in New York time, is next; one before it is not.
+        db.exec(&format!(
+            "{set_utc} INSERT INTO {table} VALUES (3, 'earlier', '2025-01-01 12:00:00.249', NULL),              (4, 'later', '2025-01-01 12:00:00.251', NULL)"
+        ));
+        let all = payloads(&s.kafka, &topic, 4, Duration::from_secs(5));
+        assert_eq!(names(&all), ["summer", "winter", "later"], "{db:?}");
+        assert_eq!(all[2]["local_at"], 1735750800251i64, "{db:?}");
+    }
 }

@@ -26,6 +26,12 @@ pub fn registry() -> Registry {
             factory: ConnectorFactory::Source(|| Box::<ferry_jdbc::JdbcSourceConnector>::default()),
             config_def: ferry_jdbc::source::config::config_def,
         })
+        .connector(Plugin {
+            class: ferry_jdbc::SINK_CLASS,
+            version: VERSION,
+            factory: ConnectorFactory::Sink(|| Box::<ferry_jdbc::JdbcSinkConnector>::default()),
+            config_def: ferry_jdbc::sink::config::config_def,
+        })
         .converter(Plugin {
             class: "org.apache.kafka.connect.json.JsonConverter",
             version: VERSION,

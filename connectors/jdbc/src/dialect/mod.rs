@@ -119,6 +119,8 @@ pub struct TableColumn {
     pub auto_increment: bool,
     /// Position in the primary key, from 1.
     pub primary_key: Option<u32>,
+    /// The type's name, lowercase (`datetime`, `timestamp`, `timestamptz`, …).
+    pub data_type: String,
 }
 
 /// A value bound to a query.
@@ -260,6 +262,30 @@ impl Db {
                 (Db::Postgres(p), r)
             }
             (db, _) => (db, Err(ConnectError::fatal("A statement was prepared on another kind of connection"))),
+        }
+    }
+
+    /// Runs one statement with its values bound; the rows it affected.
+    /// A data error is the values' fault; a retriable one the connection's.
+    pub async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        match self {
+            Db::MySql(m) => m.execute(sql, params).await,
+            Db::Postgres(p) => p.execute(sql, params).await,
+        }
+    }
+
+    /// Runs statements without values: DDL, BEGIN, COMMIT.
+    pub async fn batch(&mut self, sql: &str) -> Result<()> {
+        match self {
+            Db::MySql(m) => m.batch(sql).await,
+            Db::Postgres(p) => p.batch(sql).await,
+        }
+    }
+
+    pub fn timezone(&self) -> Tz {
+        match self {
+            Db::MySql(m) => m.timezone,
+            Db::Postgres(p) => p.timezone,
         }
     }
 

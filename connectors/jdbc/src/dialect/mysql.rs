@@ -15,6 +15,8 @@ use super::{db_error, out_of_range, ConnectOptions, DialectKind, FieldPlan, Para
 use crate::column::{Column, ColumnKind, Target};
 use crate::convert;
 
+mod write;
+
 /// The charset number MySQL gives binary strings and blobs.
 const BINARY_CHARSET: u16 = 63;
 
@@ -22,7 +24,7 @@ pub struct MySqlDb {
     conn: Conn,
     pub dialect: DialectKind,
     database: String,
-    timezone: Tz,
+    pub timezone: Tz,
 }
 
 impl MySqlDb {
@@ -67,24 +69,25 @@ impl MySqlDb {
     }
 
     pub async fn describe(&mut self, table: &TableId) -> Result<Vec<TableColumn>> {
-        let sql = "SELECT c.COLUMN_NAME, c.IS_NULLABLE, c.EXTRA, k.ORDINAL_POSITION \
+        let sql = "SELECT c.COLUMN_NAME, c.IS_NULLABLE, c.EXTRA, k.ORDINAL_POSITION, LOWER(c.DATA_TYPE) \
                    FROM information_schema.COLUMNS c LEFT JOIN information_schema.KEY_COLUMN_USAGE k \
                    ON k.TABLE_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME \
                    AND k.COLUMN_NAME = c.COLUMN_NAME AND k.CONSTRAINT_NAME = 'PRIMARY' \
                    WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION";
         let catalog = table.catalog.clone().unwrap_or_else(|| self.database.clone());
-        let rows: Vec<(String, String, String, Option<u32>)> = self
+        let rows: Vec<(String, String, String, Option<u32>, String)> = self
             .conn
             .exec(sql, (catalog, table.name.clone()))
             .await
             .map_err(|e| db_error(&format!("Cannot describe table {}", table.fqn()), e))?;
         Ok(rows
             .into_iter()
-            .map(|(name, nullable, extra, pk)| TableColumn {
+            .map(|(name, nullable, extra, pk, data_type)| TableColumn {
                 name,
                 nullable: nullable == "YES",
                 auto_increment: extra.to_ascii_lowercase().contains("auto_increment"),
                 primary_key: pk,
+                data_type,
             })
             .collect())
     }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use ferry_api::{Result, Value};
@@ -20,9 +20,13 @@ use super::{db_error, out_of_range, ConnectOptions, FieldPlan, Param, RowSender,
 use crate::column::{Column, ColumnKind, Target};
 use crate::convert;
 
+mod write;
+
 pub struct PgDb {
     client: Client,
-    timezone: Tz,
+    pub timezone: Tz,
+    /// Write statements prepared on this connection, by their SQL.
+    statements: HashMap<String, Statement>,
 }
 
 impl PgDb {
@@ -50,7 +54,7 @@ impl PgDb {
             init.push_str(&format!("; SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}"));
         }
         client.batch_execute(&init).await.map_err(|e| db_error(&where_, e))?;
-        Ok(Self { client, timezone: o.session.timezone })
+        Ok(Self { client, timezone: o.session.timezone, statements: HashMap::new() })
     }
 
     pub async fn ping(&mut self) -> bool {
@@ -78,7 +82,7 @@ impl PgDb {
     pub async fn describe(&mut self, table: &TableId) -> Result<Vec<TableColumn>> {
         let sql = "SELECT a.attname::text, NOT a.attnotnull, \
                    (a.attidentity <> '' OR COALESCE(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false)), \
-                   array_position(i.indkey::int2[], a.attnum) \
+                   array_position(i.indkey::int2[], a.attnum), format_type(a.atttypid, NULL) \
                    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
                    JOIN pg_namespace n ON n.oid = c.relnamespace \
                    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -97,6 +101,7 @@ impl PgDb {
                 nullable: r.get(1),
                 auto_increment: r.get(2),
                 primary_key: r.get::<_, Option<i32>>(3).and_then(|p| u32::try_from(p).ok()),
+                data_type: r.get(4),
             })
             .collect())
     }
@@ -307,18 +312,7 @@ impl ToSql for Param {
 }
 
 fn numeric_of_int(i: i64, out: &mut BytesMut) {
-    let mut groups = Vec::new();
-    let mut n = i.unsigned_abs();
-    while n > 0 {
-        groups.push((n % 10_000) as u16);
-        n /= 10_000;
-    }
-    groups.reverse();
-    out.put_u16(groups.len() as u16);
-    out.put_i16(groups.len() as i16 - 1);
-    out.put_u16(if i < 0 { 0x4000 } else { 0 });
-    out.put_u16(0);
-    groups.into_iter().for_each(|g| out.put_u16(g));
+    write::numeric_of_decimal(&BigDecimal::from(i), out);
 }
 
 #[cfg(test)]

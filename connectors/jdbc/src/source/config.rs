@@ -2,17 +2,15 @@
 
 use std::time::Duration;
 
-use ferry_api::config::{ConfigDef, ConfigKey, ConfigType as T, DefaultValue as D, Importance as I, Props, Validator};
+use ferry_api::config::{ConfigDef, ConfigType as T, DefaultValue as D, Importance as I, Props, Validator};
 use ferry_api::{ConnectError, Result};
 
 use super::sql::Mode;
 use crate::column::NumericMapping;
-use crate::dialect::{transaction_isolation, ConnectOptions, DialectKind, Session};
-use crate::url::JdbcUrl;
+use crate::connection::{self, key, ms, val, Connection};
+pub use crate::connection::{CONNECTION_URL, DB_TIMEZONE};
+use crate::dialect::{transaction_isolation, ConnectOptions};
 
-pub const CONNECTION_URL: &str = "connection.url";
-pub const CONNECTION_USER: &str = "connection.user";
-pub const CONNECTION_PASSWORD: &str = "connection.password";
 pub const MODE: &str = "mode";
 pub const INCREMENTING_COLUMN: &str = "incrementing.column.name";
 pub const TIMESTAMP_COLUMN: &str = "timestamp.column.name";
@@ -22,37 +20,13 @@ pub const TABLE_INCLUDE: &str = "table.include.list";
 pub const TABLE_EXCLUDE: &str = "table.exclude.list";
 pub const QUERY: &str = "query";
 pub const TOPIC_PREFIX: &str = "topic.prefix";
-pub const DB_TIMEZONE: &str = "db.timezone";
 pub const TRANSACTION_ISOLATION: &str = "transaction.isolation.mode";
 pub const RECORD_KEY_MODE: &str = "record.key.mode";
 /// Task config: the tables a task reads, comma-separated full names.
 pub const TASK_TABLES: &str = "tables";
 
-fn key(name: &str, ty: T, default: D, importance: I, doc: &str) -> ConfigKey {
-    ConfigKey::new(name, ty, default, importance, doc)
-}
-fn val(s: &str) -> D {
-    D::Value(s.into())
-}
-
-fn valid_timezone(v: &ferry_api::config::Parsed) -> std::result::Result<(), String> {
-    match v.as_str() {
-        Some(tz) if tz.parse::<chrono_tz::Tz>().is_err() => Err(format!("Invalid time zone identifier {tz}")),
-        _ => Ok(()),
-    }
-}
-
-fn valid_url(v: &ferry_api::config::Parsed) -> std::result::Result<(), String> {
-    v.as_str().map_or(Ok(()), |u| JdbcUrl::parse(u).map(|_| ()))
-}
-
 pub fn config_def() -> ConfigDef {
-    ConfigDef::new()
-        .define(key(CONNECTION_URL, T::String, D::Required, I::High, "JDBC connection URL, e.g. jdbc:mysql://localhost:3306/db, jdbc:mariadb://…, jdbc:postgresql://localhost:5432/db.").validator(Validator::Custom(valid_url)))
-        .define(key(CONNECTION_USER, T::String, D::Null, I::High, "JDBC connection user."))
-        .define(key(CONNECTION_PASSWORD, T::Password, D::Null, I::High, "JDBC connection password."))
-        .define(key("connection.attempts", T::Int, val("3"), I::Low, "Maximum number of attempts to retrieve a valid JDBC connection.").validator(Validator::at_least(1.0)))
-        .define(key("connection.backoff.ms", T::Long, val("10000"), I::Low, "Backoff time in milliseconds between connection attempts."))
+    connection::define(ConfigDef::new())
         .define(key("catalog.pattern", T::String, D::Null, I::Medium, "Catalog pattern (SQL LIKE) to fetch table metadata from the database. MySQL and MariaDB default to the URL's database."))
         .define(key("schema.pattern", T::String, D::Null, I::Medium, "Schema pattern (SQL LIKE) to fetch table metadata from the database (PostgreSQL)."))
         .define(key(TABLE_WHITELIST, T::List, val(""), I::Medium, "List of tables to include in copying. Use either this or table.blacklist, not both."))
@@ -62,10 +36,6 @@ pub fn config_def() -> ConfigDef {
         .define(key("table.types", T::List, val("TABLE"), I::Low, "Types of tables to copy: TABLE, VIEW."))
         .define(key("numeric.mapping", T::String, D::Null, I::Low, "Map NUMERIC values by precision and optionally scale: none, best_fit, best_fit_eager_double, precision_only.").validator(Validator::OneOfIgnoreCase(NumericMapping::NAMES.to_vec())))
         .define(key("numeric.precision.mapping", T::Boolean, val("false"), I::Low, "Deprecated: numeric.mapping=precision_only."))
-        .define(key("dialect.name", T::String, val(""), I::Low, "The dialect to use; empty chooses it from the URL.").validator(Validator::Custom(|v| match v.as_str() {
-            Some(n) if !n.is_empty() && DialectKind::from_dialect_name(n).is_none() => Err(format!("Ferry supports the dialects {}", DialectKind::DIALECT_NAMES.join(", "))),
-            _ => Ok(()),
-        })))
         .define(key(MODE, T::String, val(""), I::High, "The mode for updating a table each time it is polled: bulk, incrementing, timestamp, timestamp+incrementing.").validator(Validator::OneOf(vec!["", "bulk", "timestamp", "incrementing", "timestamp+incrementing"])))
         .define(key(INCREMENTING_COLUMN, T::String, val(""), I::Medium, "The name of the strictly incrementing column to detect new rows. Empty: the table's auto-increment column."))
         .define(key(TIMESTAMP_COLUMN, T::List, val(""), I::Medium, "Timestamp columns detecting new or modified rows; several: the first non-null (COALESCE)."))
@@ -79,7 +49,6 @@ pub fn config_def() -> ConfigDef {
         .define(key("batch.max.rows", T::Int, val("100"), I::Low, "Maximum number of rows to include in a single batch when polling for new data.").validator(Validator::at_least(1.0)))
         .define(key("table.poll.interval.ms", T::Long, val("60000"), I::Low, "Frequency in ms to poll for new or removed tables."))
         .define(key(TOPIC_PREFIX, T::String, D::Required, I::High, "Prefix to prepend to table names to generate the topic names (query mode: the topic)."))
-        .define(key(DB_TIMEZONE, T::String, val("UTC"), I::Medium, "Time zone of date-times without zone (DATETIME, timestamp) in the database.").validator(Validator::Custom(valid_timezone)))
         .define(key(TRANSACTION_ISOLATION, T::String, val("DEFAULT"), I::Low, "Isolation level of the queries: DEFAULT, READ_UNCOMMITTED, READ_COMMITTED, REPEATABLE_READ, SERIALIZABLE.").validator(Validator::Custom(|v| v.as_str().map_or(Ok(()), |m| transaction_isolation(&isolation_name(m)).map(|_| ())))))
         .define(key(RECORD_KEY_MODE, T::String, val("none"), I::Medium, "Ferry: 'primary_key' sets each record's key to a struct of the table's primary-key columns (as ValueToKey would), so downstream upserts and compaction work without transforms.").validator(Validator::OneOf(vec!["none", "primary_key"])))
 }
@@ -119,10 +88,6 @@ pub struct SourceConfig {
     pub key_from_primary_key: bool,
 }
 
-fn ms(v: i64) -> Duration {
-    Duration::from_millis(u64::try_from(v).unwrap_or(0))
-}
-
 fn regexes(list: Vec<String>, key: &str) -> Result<Vec<regex::Regex>> {
     list.iter()
         .map(|r| regex::Regex::new(&format!("^(?:{r})$")).map_err(|e| ConnectError::config(format!("Invalid regex '{r}' in {key}: {e}"))))
@@ -132,12 +97,8 @@ fn regexes(list: Vec<String>, key: &str) -> Result<Vec<regex::Regex>> {
 impl SourceConfig {
     pub fn parse(props: &Props) -> Result<Self> {
         let c = config_def().parse(props)?;
-        let url = JdbcUrl::parse(&c.string(CONNECTION_URL).unwrap_or_default()).map_err(ConnectError::config)?;
-        let dialect = c.string("dialect.name").as_deref().and_then(DialectKind::from_dialect_name).unwrap_or(url.dialect);
-        let timezone = c.string(DB_TIMEZONE).unwrap_or_else(|| "UTC".into()).parse().map_err(|e| ConnectError::config(format!("{DB_TIMEZONE}: {e}")))?;
         let isolation = transaction_isolation(&isolation_name(&c.string(TRANSACTION_ISOLATION).unwrap_or_default())).map_err(ConnectError::config)?;
-        let user = c.string(CONNECTION_USER).or_else(|| url.params.get("user").cloned());
-        let password = c.string(CONNECTION_PASSWORD).or_else(|| url.params.get("password").cloned());
+        let connection = Connection::parse(&c, isolation)?;
         let query = c.string(QUERY).filter(|q| !q.trim().is_empty());
         let mode_text = c.string(MODE).unwrap_or_default();
         let mode = Mode::parse(&mode_text).ok_or_else(|| {
@@ -154,9 +115,9 @@ impl SourceConfig {
             return Err(ConnectError::config(format!("{TABLE_WHITELIST} and {TABLE_BLACKLIST} are exclusive: set one of them")));
         }
         Ok(Self {
-            connect: ConnectOptions { url, dialect, user, password, session: Session { timezone, isolation } },
-            attempts: u32::try_from(c.int("connection.attempts")).unwrap_or(1),
-            backoff: ms(c.long("connection.backoff.ms")),
+            connect: connection.options,
+            attempts: connection.attempts,
+            backoff: connection.backoff,
             catalog_pattern: c.string("catalog.pattern"),
             schema_pattern: c.string("schema.pattern"),
             whitelist,

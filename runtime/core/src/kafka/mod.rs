@@ -63,6 +63,7 @@ pub const PRODUCER_DEFAULTS: &[(&str, &str)] = &[
     ("message.timeout.ms", "0"),
     // Connect's producer buffer.memory (32 MiB).
     ("queue.buffering.max.kbytes", "32768"),
+    ("queue.buffering.max.messages", "10000"),
 ];
 
 /// Consumer settings Connect uses for sink tasks: offsets committed by the

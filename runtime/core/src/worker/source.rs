@@ -35,11 +35,7 @@ pub struct SourceTaskRunner {
     converters: Converters,
     producer: Box<dyn LogProducer>,
     control: watch::Receiver<TaskTarget>,
-    in_flight: VecDeque<InFlight>,
-    /// Source partitions by their JSON text, so equal maps share a key.
-    partitions: HashMap<Arc<str>, SourceMap>,
-    /// Acked offsets not yet stored.
-    committable: HashMap<Arc<str>, SourceMap>,
+    pending: Pending,
     topics_seen: TopicsSeen,
     last_flush: Instant,
 }
@@ -64,9 +60,7 @@ impl SourceTaskRunner {
             converters,
             producer,
             control,
-            in_flight: VecDeque::new(),
-            partitions: HashMap::new(),
-            committable: HashMap::new(),
+            pending: Pending::default(),
             topics_seen: TopicsSeen::default(),
             last_flush: Instant::now(),
         })
@@ -111,10 +105,28 @@ impl SourceTaskRunner {
             if self.last_flush.elapsed() >= self.worker.config.offset_flush_interval {
                 self.commit_offsets().await?;
             }
-            let records = tokio::select! {
-                _ = stop_requested(&mut self.control) => return Ok(()),
-                polled = self.task.poll() => polled?,
+            // Offsets are stored on schedule even while a poll waits for
+            // data, so what the broker acknowledged is never held back by
+            // a quiet source.
+            let mut stored = false;
+            let records = {
+                let poll = self.task.poll();
+                tokio::pin!(poll);
+                loop {
+                    let due = self.last_flush + self.worker.config.offset_flush_interval;
+                    tokio::select! {
+                        _ = stop_requested(&mut self.control) => return Ok(()),
+                        polled = &mut poll => break polled?,
+                        _ = tokio::time::sleep_until(due.into()) => {
+                            self.last_flush = Instant::now();
+                            stored |= store_offsets(&self.worker, &self.id, &mut self.pending).await?;
+                        }
+                    }
+                }
             };
+            if stored {
+                self.task.commit().await?;
+            }
             if records.is_empty() {
                 tokio::task::yield_now().await;
             }
@@ -122,29 +134,71 @@ impl SourceTaskRunner {
                 self.send(record).await?;
             }
             self.producer.end_batch().await?;
-            self.collect_acks(false).await?;
+            self.pending.collect_acks(false).await?;
         }
     }
 
     async fn send(&mut self, record: SourceRecord) -> Result<()> {
         let mut out = serialize(&self.converters, &record)?;
         self.topics_seen.note(&self.worker.status, &self.id.connector, &record.topic);
-        let partition = self.partition_key(record.source_partition);
+        let partition = self.pending.partition_key(record.source_partition);
         loop {
             match self.producer.send(out) {
                 Ok(ack) => {
-                    self.in_flight.push_back(InFlight { partition, offset: record.source_offset, ack });
+                    self.pending.in_flight.push_back(InFlight { partition, offset: record.source_offset, ack });
                     return Ok(());
                 }
                 Err((_full, back)) => {
                     // The log's queue is full: wait for the oldest record's ack.
                     out = back;
-                    self.collect_acks(true).await?;
+                    self.pending.collect_acks(true).await?;
                 }
             }
         }
     }
 
+    /// Stores acknowledged offsets and tells the task.
+    async fn commit_offsets(&mut self) -> Result<()> {
+        self.last_flush = Instant::now();
+        if store_offsets(&self.worker, &self.id, &mut self.pending).await? {
+            self.task.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits (up to `offset.flush.timeout.ms`) for records still in flight,
+    /// stores the offsets, and stops the task.
+    async fn finish(&mut self) -> Result<()> {
+        let ended = self.producer.end_batch().await;
+        let deadline = Instant::now() + self.worker.config.offset_flush_timeout;
+        while !self.pending.in_flight.is_empty() && Instant::now() < deadline {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if tokio::time::timeout(remaining, self.pending.collect_acks(true)).await.is_err() {
+                break;
+            }
+        }
+        if !self.pending.in_flight.is_empty() {
+            tracing::warn!(task = %self.id, pending = self.pending.in_flight.len(),
+                "records still unacknowledged at stop; their offsets are not stored and they will be sent again");
+        }
+        let committed = self.commit_offsets().await;
+        let stopped = self.task.stop().await;
+        self.producer.flush(std::time::Duration::from_millis(100)).await;
+        ended.and(committed).and(stopped)
+    }
+}
+
+/// Records handed to the producer and the offsets they make committable.
+#[derive(Default)]
+struct Pending {
+    in_flight: VecDeque<InFlight>,
+    /// Source partitions by their JSON text, so equal maps share a key.
+    partitions: HashMap<Arc<str>, SourceMap>,
+    /// Acked offsets not yet stored.
+    committable: HashMap<Arc<str>, SourceMap>,
+}
+
+impl Pending {
     /// Interns the partition map so the many records of one partition
     /// share one key.
     fn partition_key(&mut self, partition: SourceMap) -> Arc<str> {
@@ -183,40 +237,20 @@ impl SourceTaskRunner {
         Ok(())
     }
 
-    /// Stores acknowledged offsets and tells the task.
-    async fn commit_offsets(&mut self) -> Result<()> {
-        self.last_flush = Instant::now();
-        self.collect_acks(false).await?;
-        if self.committable.is_empty() {
-            return Ok(());
-        }
-        let batch: Vec<(SourceMap, Option<SourceMap>)> = self
-            .committable
-            .drain()
-            .map(|(k, offset)| (self.partitions.get(&k).cloned().unwrap_or_default(), Some(offset)))
-            .collect();
-        self.worker.offsets.put(&self.id.connector, batch).await?;
-        self.task.commit().await
+    /// The acknowledged offsets to store, by partition.
+    fn take_committable(&mut self) -> Vec<(SourceMap, Option<SourceMap>)> {
+        let partitions = &self.partitions;
+        self.committable.drain().map(|(k, offset)| (partitions.get(&k).cloned().unwrap_or_default(), Some(offset))).collect()
     }
+}
 
-    /// Waits (up to `offset.flush.timeout.ms`) for records still in flight,
-    /// stores the offsets, and stops the task.
-    async fn finish(&mut self) -> Result<()> {
-        let ended = self.producer.end_batch().await;
-        let deadline = Instant::now() + self.worker.config.offset_flush_timeout;
-        while !self.in_flight.is_empty() && Instant::now() < deadline {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if tokio::time::timeout(remaining, self.collect_acks(true)).await.is_err() {
-                break;
-            }
-        }
-        if !self.in_flight.is_empty() {
-            tracing::warn!(task = %self.id, pending = self.in_flight.len(),
-                "records still unacknowledged at stop; their offsets are not stored and they will be sent again");
-        }
-        let committed = self.commit_offsets().await;
-        let stopped = self.task.stop().await;
-        self.producer.flush(std::time::Duration::from_millis(100)).await;
-        ended.and(committed).and(stopped)
+/// Stores what the broker acknowledged; whether anything was stored.
+async fn store_offsets(worker: &Worker, id: &TaskId, pending: &mut Pending) -> Result<bool> {
+    pending.collect_acks(false).await?;
+    let batch = pending.take_committable();
+    if batch.is_empty() {
+        return Ok(false);
     }
+    worker.offsets.put(&id.connector, batch).await?;
+    Ok(true)
 }

@@ -1,0 +1,83 @@
+//! `io.confluent.connect.jdbc.JdbcSinkConnector`: checks the config and the
+//! database, and runs `tasks.max` identical tasks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ferry_api::config::{ConfigDef, ConfigValue, Props};
+use ferry_api::{Connector, ConnectorContext, Result, SinkConnector, SinkTask};
+
+use super::config::{config_def, SinkConfig, DELETE_ENABLED, INSERT_MODE, PK_FIELDS, PK_MODE};
+use super::task::JdbcSinkTask;
+use crate::connection::CONNECTION_URL;
+use crate::dialect::Db;
+
+/// How long validation waits for the database.
+const VALIDATE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Default)]
+pub struct JdbcSinkConnector {
+    props: Props,
+}
+
+fn push_error(values: &mut [ConfigValue], key: &str, message: String) {
+    if let Some(v) = values.iter_mut().find(|v| v.name == key) {
+        v.errors.push(message);
+    }
+}
+
+#[async_trait]
+impl Connector for JdbcSinkConnector {
+    fn version(&self) -> String {
+        crate::VERSION.to_owned()
+    }
+
+    fn config_def(&self) -> ConfigDef {
+        config_def()
+    }
+
+    async fn validate(&self, props: &Props) -> Vec<ConfigValue> {
+        let mut values = config_def().validate(props);
+        if values.iter().any(|v| !v.errors.is_empty()) {
+            return values;
+        }
+        let config = match SinkConfig::parse(props) {
+            Ok(c) => c,
+            Err(e) => {
+                // Name the key the message is about.
+                let text = e.to_string();
+                let key = [DELETE_ENABLED, PK_FIELDS, INSERT_MODE].into_iter().find(|k| text.contains(k)).unwrap_or(PK_MODE);
+                push_error(&mut values, key, e.message().to_owned());
+                return values;
+            }
+        };
+        let o = &config.connection.options;
+        match tokio::time::timeout(VALIDATE_TIMEOUT, Db::connect(o)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => push_error(&mut values, CONNECTION_URL, e.to_string()),
+            Err(_) => push_error(&mut values, CONNECTION_URL, format!("No answer from {}:{} within {VALIDATE_TIMEOUT:?}", o.url.host, o.url.port)),
+        }
+        values
+    }
+
+    async fn start(&mut self, props: Props, _context: Arc<dyn ConnectorContext>) -> Result<()> {
+        SinkConfig::parse(&props)?;
+        self.props = props;
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> Result<Vec<Props>> {
+        Ok(vec![self.props.clone(); max_tasks.max(1)])
+    }
+
+    async fn stop(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl SinkConnector for JdbcSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::<JdbcSinkTask>::default()
+    }
+}
