@@ -60,6 +60,11 @@ impl Database {
 
     /// Runs SQL; the rows it returns as tab-separated lines, without headers.
     pub fn query(self, sql: &str) -> String {
+        self.try_query(sql).unwrap_or_else(|e| panic!("{sql}\n{e}"))
+    }
+
+    /// As [`Database::query`], with the client's error message on failure.
+    pub fn try_query(self, sql: &str) -> Result<String, String> {
         let (h, p) = self.address();
         let out = match self {
             Database::Postgres => Command::new("psql")
@@ -70,8 +75,10 @@ impl Database {
                 .output(),
         }
         .expect("database client runs");
-        assert!(out.status.success(), "{sql}\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Creates a login without a password that may use the test database,

@@ -1,0 +1,175 @@
+//! JdbcSinkConnector against the real MariaDB and PostgreSQL of this
+//! machine, fed by the JDBC source or by records produced as a user's
+//! application would, configured as Confluent's users configure it.
+
+use std::time::Duration;
+
+use ferry_tests::db::Database;
+use ferry_tests::ferry::Ferry;
+use ferry_tests::{create_topic, produce, unique, wait_until, KafkaServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
+const WAIT: Duration = Duration::from_secs(90);
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    kafka: KafkaServer,
+    ferry: Ferry,
+}
+
+fn setup() -> Setup {
+    let kafka = KafkaServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ferry = Ferry::standalone(BIN, dir.path(), &kafka.bootstrap(), &[("offset.flush.interval.ms", "500".into())], &[]);
+    Setup { _dir: dir, kafka, ferry }
+}
+
+fn post(ferry: &Ferry, config: Value) {
+    let (code, body) = ferry.call("POST", "/connectors", Some(&config.to_string()));
+    assert_eq!(code, 201, "{body}");
+}
+
+fn name(prefix: &str) -> String {
+    unique(prefix).replace('-', "_")
+}
+
+/// Waits until `sql` returns `expected` (tab-separated rows).
+fn wait_for_rows(ferry: &Ferry, db: Database, sql: &str, expected: &str) {
+    let mut last = String::new();
+    let found = wait_until_or(WAIT, || {
+        last = db.try_query(sql).unwrap_or_else(|e| e);
+        (last.trim() == expected.trim()).then_some(())
+    });
+    assert!(found.is_some(), "{db:?}: waited for\n{expected}\nfrom {sql}\nlast saw\n{last}\nlogs:\n{}", tail(&ferry.logs()));
+}
+
+fn tail(logs: &str) -> String {
+    let lines: Vec<&str> = logs.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+fn wait_until_or<T>(deadline: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = std::time::Instant::now() + deadline;
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if std::time::Instant::now() > end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_seed_pair_works_verbatim_on_mariadb() {
+    let s = setup();
+    let db = Database::MySqlUrl;
+    let table = name("users");
+    let prefix = format!("{}_", name("my_topic"));
+    let topic = format!("{prefix}{table}");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    db.exec(&format!("CREATE TABLE {table} (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50)); INSERT INTO {table} (name) VALUES ('ada'), ('grace'), ('linus')"));
+    post(&s.ferry, json!({"name": "ojava-kafka-connect", "config": {
+        "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
+        "connection.url": "jdbc:mysql://localhost:3306/test", "connection.user": "root", "connection.password": "",
+        "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": table,
+        "topic.prefix": prefix, "tasks.max": "1", "poll.interval.ms": "500"}}));
+    post(&s.ferry, json!({"name": "ojava-sink-connect", "config": {
+        "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+        "connection.url": "jdbc:mysql://localhost:3306/test", "connection.user": "root", "connection.password": "",
+        "auto.create": "true", "auto.evolve": "true", "delete.enabled": "false", "tasks.max": "1", "topics": topic}}));
+    wait_for_rows(&s.ferry, db, &format!("SELECT id, name FROM `{topic}` ORDER BY id"), "1\tada\n2\tgrace\n3\tlinus");
+    db.exec(&format!("INSERT INTO {table} (name) VALUES ('margaret')"));
+    wait_for_rows(&s.ferry, db, &format!("SELECT id, name FROM `{topic}` ORDER BY id"), "1\tada\n2\tgrace\n3\tlinus\n4\tmargaret");
+    s.ferry.wait_for_state("ojava-sink-connect", "RUNNING");
+}
+
+/// The same rows, as text both databases print alike. MariaDB's BOOLEAN
+/// is TINYINT(1), which Connect carries as an int8, as Confluent does.
+fn canonical(db: Database, table: &str) -> String {
+    let sql = match db {
+        Database::Postgres => format!(
+            "SELECT id, name, qty, price, amount, to_char(created, 'YYYY-MM-DD HH24:MI:SS.MS'), COALESCE(note, 'NULL'), \
+             active::int, born, encode(raw, 'hex') FROM \"{table}\" ORDER BY id"
+        ),
+        _ => format!(
+            "SELECT id, name, qty, price, amount, DATE_FORMAT(created, '%Y-%m-%d %H:%i:%s.%f'), note, active + 0, born, \
+             LOWER(HEX(raw)) FROM `{table}` ORDER BY id"
+        ),
+    };
+    let text = db.query(&sql);
+    // MariaDB prints microseconds; Connect carries milliseconds.
+    text.lines().map(|l| l.replace(".000000\t", ".000\t")).collect::<Vec<_>>().join("\n")
+}
+
+/// Source and sink on any pair of databases: inserts, then updates caught
+/// by timestamp+incrementing and applied by upsert, keyed by the source's
+/// primary key (`record.key.mode=primary_key`, `pk.mode=record_key`).
+fn replicate(from: Database, to: Database, rows: i64, updates: i64) {
+    let s = setup();
+    let table = name("repl");
+    let prefix = format!("{}_", name("repl"));
+    let topic = format!("{prefix}{table}");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    let (serial, datetime, double, blob, now, fill) = match from {
+        Database::Postgres => ("BIGINT PRIMARY KEY", "TIMESTAMP(3)", "DOUBLE PRECISION", "BYTEA", "now()",
+            format!("SELECT i, 'name ' || i, i % 1000, i * 1.25, (i % 100000) / 100.0, TIMESTAMP '2024-01-01' + i * INTERVAL '1 second', \
+                     repeat('é', (i % 7)::int) || ' note ' || i, i % 2 = 0, DATE '2000-01-01' + (i % 9000)::int, decode(lpad(to_hex(i), 8, '0'), 'hex'), \
+                     TIMESTAMP '2024-01-01' FROM generate_series(1, {rows}) i")),
+        _ => ("BIGINT PRIMARY KEY", "DATETIME(3)", "DOUBLE", "VARBINARY(16)", "UTC_TIMESTAMP(3)",
+            format!("SELECT seq, CONCAT('name ', seq), seq % 1000, seq * 1.25, (seq % 100000) / 100, '2024-01-01' + INTERVAL seq SECOND, \
+                     CONCAT(REPEAT('é', seq % 7), ' note ', seq), seq % 2 = 0, '2000-01-01' + INTERVAL (seq % 9000) DAY, UNHEX(LPAD(HEX(seq), 8, '0')), \
+                     '2024-01-01' FROM seq_1_to_{rows}")),
+    };
+    from.exec(&format!(
+        "CREATE TABLE {table} (id {serial}, name VARCHAR(64) NOT NULL, qty INT NOT NULL, price {double} NOT NULL, \
+         amount DECIMAL(12,2) NOT NULL, created {datetime} NOT NULL, note TEXT, active BOOLEAN NOT NULL, born DATE, raw {blob}, \
+         updated_at {datetime} NOT NULL); INSERT INTO {table} {fill}"
+    ));
+    post(&s.ferry, json!({"name": name("src"), "config": {
+        "connector.class": "JdbcSource", "connection.url": from.jdbc_url(), "connection.user": from.user(),
+        "mode": "timestamp+incrementing", "incrementing.column.name": "id", "timestamp.column.name": "updated_at",
+        "table.whitelist": table, "topic.prefix": prefix, "poll.interval.ms": "300", "batch.max.rows": "1000",
+        "record.key.mode": "primary_key"}}));
+    let sink = name("sink");
+    post(&s.ferry, json!({"name": sink, "config": {
+        "connector.class": "JdbcSink", "connection.url": to.jdbc_url(), "connection.user": to.user(), "topics": topic,
+        "insert.mode": "upsert", "pk.mode": "record_key", "auto.create": "true", "auto.evolve": "true",
+        "fields.whitelist": "name,qty,price,amount,created,note,active,born,raw"}}));
+    let count = |n: i64| format!("SELECT COUNT(*) FROM {} ", quoted(to, &topic)) + &format!("HAVING COUNT(*) = {n}");
+    wait_for_rows(&s.ferry, to, &count(rows), &rows.to_string());
+    from.exec(&format!("UPDATE {table} SET name = CONCAT('updated ', id), qty = qty + 1, note = NULL, updated_at = {now} WHERE id <= {updates}"));
+    wait_for_rows(&s.ferry, to, &format!("SELECT COUNT(*) FROM {} WHERE name LIKE 'updated %'", quoted(to, &topic)), &updates.to_string());
+    let source = canonical(from, &table);
+    let target = canonical(to, &topic);
+    assert_eq!(source.lines().count(), rows as usize, "{from:?}");
+    if source != target {
+        let diff = source.lines().zip(target.lines()).find(|(a, b)| a != b);
+        panic!("{from:?} -> {to:?}: tables differ; first difference {diff:?}");
+    }
+    s.ferry.wait_for_state(&sink, "RUNNING");
+}
+
+fn quoted(db: Database, table: &str) -> String {
+    match db {
+        Database::Postgres => format!("\"{table}\""),
+        _ => format!("`{table}`"),
+    }
+}
+
+#[test]
+fn replication_mariadb_to_mariadb() {
+    replicate(Database::MariaDbUrl, Database::MySqlUrl, 100_000, 10_000);
+}
+
+#[test]
+fn replication_mariadb_to_postgres() {
+    replicate(Database::MariaDbUrl, Database::Postgres, 100_000, 10_000);
+}
+
+#[test]
+fn replication_postgres_to_mariadb() {
+    replicate(Database::Postgres, Database::MariaDbUrl, 100_000, 10_000);
+}
