@@ -64,6 +64,45 @@ pub fn produce(bootstrap: &str, topic: &str, records: &[(Option<&[u8]>, Option<&
     producer.flush(Duration::from_secs(30)).expect("every record acknowledged");
 }
 
+/// A consumed record: key, value and headers.
+pub struct Consumed {
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl Consumed {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.as_deref()).map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+}
+
+/// As [`consume`], with each record's headers.
+pub fn consume_records(bootstrap: &str, topic: &str, count: usize, deadline: Duration) -> Vec<Consumed> {
+    use rdkafka::message::Headers;
+    let group = crate::unique("ferry-test-reader");
+    let consumer: BaseConsumer = config(bootstrap)
+        .set("group.id", &group)
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let end = Instant::now() + deadline;
+    let mut out = Vec::new();
+    while out.len() < count && Instant::now() < end {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let headers = m
+                .headers()
+                .map(|h| h.iter().map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec))).collect())
+                .unwrap_or_default();
+            out.push(Consumed { key: m.key().map(<[u8]>::to_vec), value: m.payload().map(<[u8]>::to_vec), headers });
+        }
+    }
+    out
+}
+
 /// Reads a topic from the start until `count` records arrived (or the deadline).
 pub fn consume(bootstrap: &str, topic: &str, count: usize, deadline: Duration) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> {
     let group = crate::unique("ferry-test-reader");

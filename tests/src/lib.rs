@@ -17,6 +17,6 @@ pub mod kafka;
 pub mod servers;
 pub mod wait;
 
-pub use kafka::{consume, create_topic, produce};
+pub use kafka::{consume, consume_records, create_topic, produce, Consumed};
 pub use servers::{KafkaServer, SearchServer};
 pub use wait::{unique, wait_until};

@@ -173,3 +173,108 @@ fn replication_mariadb_to_postgres() {
 fn replication_postgres_to_mariadb() {
     replicate(Database::Postgres, Database::MariaDbUrl, 100_000, 10_000);
 }
+
+/// A JSON-with-schema record of `(id, name)`, as JsonConverter writes it.
+fn user_record(id: i64, name: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+    let key = json!({"schema": {"type": "struct", "fields": [{"field": "id", "type": "int64", "optional": false}], "optional": false},
+        "payload": {"id": id}});
+    let value = json!({"schema": {"type": "struct", "fields": [{"field": "id", "type": "int64", "optional": false},
+        {"field": "name", "type": "string", "optional": true}], "optional": false}, "payload": {"id": id, "name": name}});
+    (key.to_string().into_bytes(), value.to_string().into_bytes())
+}
+
+fn produce_all(kafka: &KafkaServer, topic: &str, records: &[(Vec<u8>, Option<Vec<u8>>)]) {
+    let borrowed: Vec<(Option<&[u8]>, Option<&[u8]>)> = records.iter().map(|(k, v)| (Some(k.as_slice()), v.as_deref())).collect();
+    for chunk in borrowed.chunks(20_000) {
+        produce(&kafka.bootstrap(), topic, chunk);
+    }
+}
+
+/// 1,000 records the database refuses (NULL into NOT NULL, too long)
+/// among 100,000 good ones, plus records no converter can read: the good
+/// ones are all written, the others are in the dead-letter queue with
+/// Connect's error headers and their original bytes.
+#[test]
+fn refused_records_go_to_the_dead_letter_queue_and_the_rest_is_written() {
+    for db in [Database::MariaDbUrl, Database::Postgres] {
+        let s = setup();
+        let table = name("poison");
+        let dlq = name("dlq");
+        create_topic(&s.kafka.bootstrap(), &table, 1);
+        db.exec(&format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, name VARCHAR(20) NOT NULL)"));
+        let mut records = Vec::new();
+        let mut bad = Vec::new();
+        for id in 1..=101_000i64 {
+            let (k, v) = match id % 101 {
+                0 if id % 2 == 0 => user_record(id, None),
+                0 => user_record(id, Some("a name far too long for twenty characters")),
+                _ => user_record(id, Some(&format!("user {id}"))),
+            };
+            if id % 101 == 0 {
+                bad.push(id);
+            }
+            records.push((k, Some(v)));
+        }
+        records.insert(500, (b"{\"schema\":null,\"payload\":1}".to_vec(), Some(b"not json at all".to_vec())));
+        produce_all(&s.kafka, &table, &records);
+        let sink = name("poison");
+        post(&s.ferry, json!({"name": sink, "config": {
+            "connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": db.user(), "topics": table,
+            "pk.mode": "record_key", "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+            "errors.deadletterqueue.context.headers.enable": "true", "errors.deadletterqueue.topic.replication.factor": "1"}}));
+        let good = 101_000 - bad.len();
+        wait_for_rows(&s.ferry, db, &format!("SELECT COUNT(*) FROM {table} HAVING COUNT(*) >= {good}"), &good.to_string());
+        let written = db.query(&format!("SELECT COUNT(*), SUM(id) FROM {table}"));
+        let expected_sum: i64 = (1..=101_000i64).sum::<i64>() - bad.iter().sum::<i64>();
+        assert_eq!(written.trim(), format!("{good}\t{expected_sum}"), "{db:?}: exactly the good records");
+
+        let dead = ferry_tests::consume_records(&s.kafka.bootstrap(), &dlq, bad.len() + 1, WAIT);
+        assert_eq!(dead.len(), bad.len() + 1, "{db:?}: every refused record in the dead-letter queue");
+        let unreadable = dead.iter().find(|r| r.header("__connect.errors.stage").as_deref() == Some("VALUE_CONVERTER")).expect("converter failure");
+        assert_eq!(unreadable.value.as_deref(), Some(&b"not json at all"[..]), "original bytes");
+        assert_eq!(unreadable.header("__connect.errors.class.name").as_deref(), Some("org.apache.kafka.connect.json.JsonConverter"));
+        let mut refused: Vec<i64> = Vec::new();
+        for r in dead.iter().filter(|r| r.header("__connect.errors.stage").as_deref() == Some("TASK_PUT")) {
+            let v: Value = serde_json::from_slice(r.value.as_deref().unwrap_or_default()).expect("original JSON");
+            refused.push(v["payload"]["id"].as_i64().unwrap_or(-1));
+            assert_eq!(r.header("__connect.errors.topic").as_deref(), Some(table.as_str()));
+            assert_eq!(r.header("__connect.errors.connector.name").as_deref(), Some(sink.as_str()));
+            assert_eq!(r.header("__connect.errors.class.name").as_deref(), Some("io.confluent.connect.jdbc.JdbcSinkTask"));
+            assert_eq!(r.header("__connect.errors.exception.class.name").as_deref(), Some("org.apache.kafka.connect.errors.DataException"));
+            let message = r.header("__connect.errors.exception.message").unwrap_or_default();
+            assert!(message.contains("name"), "{db:?}: the database's reason: {message}");
+            assert!(r.header("__connect.errors.offset").is_some() && r.header("__connect.errors.partition").as_deref() == Some("0"));
+        }
+        refused.sort_unstable();
+        assert_eq!(refused, bad, "{db:?}");
+        s.ferry.wait_for_state(&sink, "RUNNING");
+    }
+}
+
+/// Without a dead-letter queue a refused record fails the task, with the
+/// database's message in the status trace, and nothing after it is lost.
+#[test]
+fn a_refused_record_without_a_queue_fails_the_task_readably() {
+    let s = setup();
+    let db = Database::Postgres;
+    let table = name("strict");
+    create_topic(&s.kafka.bootstrap(), &table, 1);
+    db.exec(&format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, name VARCHAR(20) NOT NULL)"));
+    let records: Vec<(Vec<u8>, Option<Vec<u8>>)> = [user_record(1, Some("ada")), user_record(2, None), user_record(3, Some("linus"))]
+        .into_iter()
+        .map(|(k, v)| (k, Some(v)))
+        .collect();
+    produce_all(&s.kafka, &table, &records);
+    let sink = name("strict");
+    post(&s.ferry, json!({"name": sink, "config": {
+        "connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": db.user(), "topics": table,
+        "pk.mode": "record_key"}}));
+    let status = wait_until(WAIT, "the task to fail", || {
+        let (_, st) = s.ferry.get(&format!("/connectors/{sink}/status"));
+        (st["tasks"][0]["state"] == "FAILED").then_some(st)
+    });
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("null value in column \"name\""), "{trace}");
+    // One transaction per put: the batch around the refused record is not half-written.
+    assert_eq!(db.query(&format!("SELECT COUNT(*) FROM {table}")).trim(), "0");
+}

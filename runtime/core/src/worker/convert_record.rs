@@ -1,7 +1,9 @@
 //! Between a Connect record and a log record: the converters' half of the
 //! record path.
 
-use ferry_api::{Headers, Result, SinkRecord, SourceRecord};
+use ferry_api::{ConnectError, Headers, Result, SinkRecord, SourceRecord};
+
+use super::errors::Stage;
 
 use crate::convert::Converters;
 use crate::log::{LogRecord, ProduceRecord};
@@ -22,17 +24,17 @@ pub fn serialize(conv: &Converters, record: &SourceRecord) -> Result<ProduceReco
     })
 }
 
-pub fn deserialize(conv: &Converters, rec: LogRecord) -> Result<SinkRecord> {
+pub fn deserialize(conv: &Converters, rec: &LogRecord) -> std::result::Result<SinkRecord, (Stage, ConnectError)> {
     let topic = &rec.topic;
-    let key = conv.key.to_connect_data(topic, rec.key.as_deref())?;
-    let value = conv.value.to_connect_data(topic, rec.value.as_deref())?;
+    let key = conv.key.to_connect_data(topic, rec.key.as_deref()).map_err(|e| (Stage::KeyConverter, e))?;
+    let value = conv.value.to_connect_data(topic, rec.value.as_deref()).map_err(|e| (Stage::ValueConverter, e))?;
     let mut headers = Headers::new();
     for (k, v) in &rec.headers {
-        let data = conv.header.to_connect_header(topic, k, v.as_deref())?;
+        let data = conv.header.to_connect_header(topic, k, v.as_deref()).map_err(|e| (Stage::HeaderConverter, e))?;
         headers.add(k.clone(), data);
     }
     Ok(SinkRecord {
-        topic: rec.topic,
+        topic: rec.topic.clone(),
         partition: rec.partition,
         offset: rec.offset,
         key,

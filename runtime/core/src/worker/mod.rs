@@ -2,6 +2,7 @@
 //! the herder decides what runs, the worker runs it and reports states.
 
 mod convert_record;
+mod errors;
 mod sink;
 mod source;
 

@@ -11,6 +11,7 @@ use ferry_api::{PartitionOffsets, Result, SinkRecord, SinkTask, SinkTaskContext,
 use tokio::sync::watch;
 
 use super::convert_record::deserialize;
+use super::errors::{ErrorHandler, ErrorPolicy, Stage, TaskReporter};
 use super::{report, stop_requested, wait_while_paused, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
@@ -43,6 +44,9 @@ pub struct SinkTaskRunner {
     committed: PartitionOffsets,
     topics_seen: TopicsSeen,
     last_commit: Instant,
+    errors: Arc<ErrorHandler>,
+    /// Converter class names, for the dead-letter queue's headers.
+    converter_classes: [String; 3],
 }
 
 impl SinkTaskRunner {
@@ -58,6 +62,27 @@ impl SinkTaskRunner {
         let overrides = ferry_api::config::with_prefix(&connector.props, "consumer.override.");
         let group = format!("connect-{}", connector.name);
         let consumer = worker.log.consumer(&group, &format!("connector-consumer-{id}"), subscription(connector), &overrides)?;
+        let policy = ErrorPolicy::from_props(&connector.props);
+        let dlq = match (&policy.dlq_topic, policy.tolerate_all) {
+            (Some(_), true) => {
+                let producer_overrides = ferry_api::config::with_prefix(&connector.props, "producer.override.");
+                Some(worker.log.producer(&format!("connector-dlq-producer-{id}"), &producer_overrides)?)
+            }
+            _ => None,
+        };
+        let class = worker.registry.find_connector(&connector.class).map_or(connector.class.as_str(), |p| p.class);
+        let task_class = class.strip_suffix("Connector").map_or_else(|| class.to_owned(), |c| format!("{c}Task"));
+        let errors = Arc::new(ErrorHandler::new(policy, id.clone(), task_class, dlq));
+        let converter = |own: &Option<String>, key: &str, default: &str| {
+            let name = own.clone().or_else(|| worker.config.props.get(key).cloned()).unwrap_or_else(|| default.to_owned());
+            worker.registry.find_converter(&name).map_or(name, |p| p.class.to_owned())
+        };
+        let converter_classes = [
+            converter(&connector.key_converter, "key.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            converter(&connector.value_converter, "value.converter", "org.apache.kafka.connect.json.JsonConverter"),
+            connector.header_converter.clone().or_else(|| worker.config.props.get("header.converter").cloned())
+                .unwrap_or_else(|| "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_owned()),
+        ];
         Ok(Self {
             worker,
             id,
@@ -71,6 +96,8 @@ impl SinkTaskRunner {
             committed: HashMap::new(),
             topics_seen: TopicsSeen::default(),
             last_commit: Instant::now(),
+            errors,
+            converter_classes,
         })
     }
 
@@ -83,7 +110,10 @@ impl SinkTaskRunner {
     }
 
     async fn run_inner(&mut self) -> Result<()> {
-        self.task.start(self.props.clone(), SinkTaskContext::default()).await?;
+        // Tasks may report refused records only where errors are tolerated.
+        let reporter: Option<Arc<dyn ferry_api::ErrantRecordReporter>> =
+            self.errors.tolerates().then(|| Arc::new(TaskReporter(self.errors.clone())) as Arc<dyn ferry_api::ErrantRecordReporter>);
+        self.task.start(self.props.clone(), SinkTaskContext { errant_record_reporter: reporter }).await?;
         let status = self.worker.status.clone();
         let mut running = false;
         loop {
@@ -116,10 +146,27 @@ impl SinkTaskRunner {
                 continue;
             }
             let mut batch = Vec::with_capacity(records.len());
-            for r in records {
-                batch.push(deserialize(&self.converters, r)?);
+            let mut skipped = Vec::new();
+            for r in &records {
+                match deserialize(&self.converters, r) {
+                    Ok(record) => batch.push(record),
+                    Err((stage, e)) => {
+                        let class = match stage {
+                            Stage::KeyConverter => &self.converter_classes[0],
+                            Stage::ValueConverter => &self.converter_classes[1],
+                            Stage::HeaderConverter | Stage::TaskPut => &self.converter_classes[2],
+                        };
+                        self.errors.failed(r, stage, class, e).await?;
+                        skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1));
+                    }
+                }
             }
+            self.errors.remember(&records);
             self.put(batch).await?;
+            // A skipped record counts as consumed once the batch around it is written.
+            for (tp, next) in skipped {
+                advance(&mut self.consumed, tp, next);
+            }
         }
     }
 
@@ -130,7 +177,9 @@ impl SinkTaskRunner {
             next.insert(r.topic_partition(), r.offset + 1);
         }
         self.task.put(batch).await?;
-        self.consumed.extend(next);
+        for (tp, o) in next {
+            advance(&mut self.consumed, tp, o);
+        }
         Ok(())
     }
 
@@ -180,4 +229,10 @@ impl SinkTaskRunner {
         self.consumer.close().await;
         committed.and(closed).and(stopped)
     }
+}
+
+/// Moves a partition's next offset forward, never back.
+fn advance(offsets: &mut PartitionOffsets, tp: TopicPartition, next: i64) {
+    let o = offsets.entry(tp).or_insert(next);
+    *o = (*o).max(next);
 }

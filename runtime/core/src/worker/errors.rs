@@ -1,0 +1,181 @@
+//! Error handling for records, as Connect's `errors.*` keys ask: fail the
+//! task (`errors.tolerance=none`), or skip the record, log it
+//! (`errors.log.enable`) and send its original bytes to the dead-letter
+//! queue (`errors.deadletterqueue.topic.name`), with the `__connect.errors.*`
+//! headers when `errors.deadletterqueue.context.headers.enable` is set.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use ferry_api::config::Props;
+use ferry_api::{ConnectError, ErrantRecordReporter, ErrorKind, Result, SinkRecord};
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::herder::TaskId;
+use crate::log::{LogProducer, LogRecord, ProduceRecord};
+
+/// Where in the record path an error happened (Connect's `Stage` names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    KeyConverter,
+    ValueConverter,
+    HeaderConverter,
+    TaskPut,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::KeyConverter => "KEY_CONVERTER",
+            Stage::ValueConverter => "VALUE_CONVERTER",
+            Stage::HeaderConverter => "HEADER_CONVERTER",
+            Stage::TaskPut => "TASK_PUT",
+        }
+    }
+}
+
+/// The connector's `errors.*` settings.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorPolicy {
+    pub tolerate_all: bool,
+    pub log: bool,
+    pub log_messages: bool,
+    pub dlq_topic: Option<String>,
+    pub dlq_headers: bool,
+}
+
+impl ErrorPolicy {
+    pub fn from_props(props: &Props) -> Self {
+        let flag = |k: &str| props.get(k).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        Self {
+            tolerate_all: props.get("errors.tolerance").is_some_and(|v| v.trim().eq_ignore_ascii_case("all")),
+            log: flag("errors.log.enable"),
+            log_messages: flag("errors.log.include.messages"),
+            dlq_topic: props.get("errors.deadletterqueue.topic.name").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
+            dlq_headers: flag("errors.deadletterqueue.context.headers.enable"),
+        }
+    }
+}
+
+/// The Java exception class Connect would name for an error of this kind.
+fn exception_class(e: &ConnectError) -> &'static str {
+    match e.kind() {
+        ErrorKind::DataConversion => "org.apache.kafka.connect.errors.DataException",
+        ErrorKind::Retriable => "org.apache.kafka.connect.errors.RetriableException",
+        ErrorKind::Config => "org.apache.kafka.common.config.ConfigException",
+        ErrorKind::Fatal => "org.apache.kafka.connect.errors.ConnectException",
+    }
+}
+
+/// The error and its causes, one per line, as a stack trace would list them.
+fn trace(e: &ConnectError) -> String {
+    let mut out = format!("{}: {}", exception_class(e), e);
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(&format!("\nCaused by: {s}"));
+        source = s.source();
+    }
+    out
+}
+
+/// Handles the failed records of one sink task.
+pub struct ErrorHandler {
+    policy: ErrorPolicy,
+    task: TaskId,
+    /// The task's class, named in the `class.name` header for put errors.
+    task_class: String,
+    dlq: Option<AsyncMutex<Box<dyn LogProducer>>>,
+    /// The current batch's records as consumed, to send their original bytes.
+    batch: Mutex<HashMap<(String, i32, i64), LogRecord>>,
+}
+
+impl ErrorHandler {
+    pub fn new(policy: ErrorPolicy, task: TaskId, task_class: String, dlq: Option<Box<dyn LogProducer>>) -> Self {
+        Self { policy, task, task_class, dlq: dlq.map(AsyncMutex::new), batch: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn tolerates(&self) -> bool {
+        self.policy.tolerate_all
+    }
+
+    /// Remembers the batch about to be put, for reports about its records.
+    pub fn remember(&self, records: &[LogRecord]) {
+        let mut batch = self.batch.lock().unwrap_or_else(|p| p.into_inner());
+        batch.clear();
+        if self.dlq.is_some() {
+            batch.extend(records.iter().map(|r| ((r.topic.clone(), r.partition, r.offset), r.clone())));
+        }
+    }
+
+    /// A record failed at `stage`: with `errors.tolerance=all` it is logged
+    /// as asked, sent to the dead-letter queue if there is one, and
+    /// skipped; otherwise the error ends the task.
+    pub async fn failed(&self, raw: &LogRecord, stage: Stage, class: &str, error: ConnectError) -> Result<()> {
+        if !self.policy.tolerate_all {
+            return Err(ConnectError::new(error.kind(), format!("Tolerance exceeded in error handler: {error}")).with_source(error));
+        }
+        if self.policy.log {
+            let message = if self.policy.log_messages { format!(" value={:?}", raw.value.as_deref().map(String::from_utf8_lossy)) } else { String::new() };
+            tracing::error!(task = %self.task, stage = stage.name(), topic = %raw.topic, partition = raw.partition, offset = raw.offset,
+                "error processing a record: {error}{message}");
+        }
+        let (Some(dlq), Some(topic)) = (&self.dlq, &self.policy.dlq_topic) else { return Ok(()) };
+        let mut headers = raw.headers.clone();
+        if self.policy.dlq_headers {
+            let mut add = |k: &str, v: String| headers.push((format!("__connect.errors.{k}"), Some(v.into_bytes())));
+            add("topic", raw.topic.clone());
+            add("partition", raw.partition.to_string());
+            add("offset", raw.offset.to_string());
+            add("connector.name", self.task.connector.clone());
+            add("task.id", self.task.task.to_string());
+            add("stage", stage.name().to_owned());
+            add("class.name", class.to_owned());
+            add("exception.class.name", exception_class(&error).to_owned());
+            add("exception.message", error.to_string());
+            add("exception.stacktrace", trace(&error));
+        }
+        let record = ProduceRecord { topic: topic.clone(), partition: None, key: raw.key.clone(), value: raw.value.clone(), timestamp: raw.timestamp, headers };
+        let ack = {
+            let mut producer = dlq.lock().await;
+            let mut record = record;
+            let ack = loop {
+                match producer.send(record) {
+                    Ok(ack) => break ack,
+                    Err((_full, back)) => {
+                        record = back;
+                        producer.flush(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+            };
+            producer.end_batch().await?;
+            ack
+        };
+        // The record is in the queue before its offset can be committed.
+        ack.await.map_err(|e| ConnectError::retriable(format!("Cannot write to the dead-letter queue {topic}: {e}")))
+    }
+}
+
+/// What a sink task reports its refused records through (KIP-610).
+pub struct TaskReporter(pub Arc<ErrorHandler>);
+
+#[async_trait]
+impl ErrantRecordReporter for TaskReporter {
+    async fn report(&self, record: &SinkRecord, error: &ConnectError) -> Result<()> {
+        let handler = &self.0;
+        let raw = {
+            let batch = handler.batch.lock().unwrap_or_else(|p| p.into_inner());
+            batch.get(&(record.topic.clone(), record.partition, record.offset)).cloned()
+        };
+        // A record not from this batch (or no queue to send it to): its coordinates suffice.
+        let raw = raw.unwrap_or_else(|| LogRecord {
+            topic: record.topic.clone(),
+            partition: record.partition,
+            offset: record.offset,
+            timestamp: record.timestamp,
+            ..LogRecord::default()
+        });
+        let copy = ConnectError::new(error.kind(), error.message().to_owned());
+        handler.failed(&raw, Stage::TaskPut, &handler.task_class, copy).await
+    }
+}
