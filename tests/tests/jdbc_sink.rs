@@ -278,3 +278,128 @@ fn a_refused_record_without_a_queue_fails_the_task_readably() {
     // One transaction per put: the batch around the refused record is not half-written.
     assert_eq!(db.query(&format!("SELECT COUNT(*) FROM {table}")).trim(), "0");
 }
+
+/// A column added to the source table while the pipeline runs appears in
+/// the target (auto.evolve), with the rows that fill it.
+#[test]
+fn a_column_added_at_the_source_appears_in_the_target() {
+    for (from, to) in [(Database::MariaDbUrl, Database::Postgres), (Database::Postgres, Database::MariaDbUrl)] {
+        let s = setup();
+        let table = name("evolve");
+        let prefix = format!("{}_", name("evolve"));
+        let topic = format!("{prefix}{table}");
+        create_topic(&s.kafka.bootstrap(), &topic, 1);
+        from.exec(&format!("CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL); INSERT INTO {table} VALUES (1, 'ada')"));
+        post(&s.ferry, json!({"name": name("src"), "config": {
+            "connector.class": "JdbcSource", "connection.url": from.jdbc_url(), "connection.user": from.user(),
+            "mode": "incrementing", "incrementing.column.name": "id", "table.whitelist": table, "topic.prefix": prefix,
+            "poll.interval.ms": "200", "connection.backoff.ms": "200"}}));
+        post(&s.ferry, json!({"name": name("sink"), "config": {
+            "connector.class": "JdbcSink", "connection.url": to.jdbc_url(), "connection.user": to.user(), "topics": topic,
+            "insert.mode": "upsert", "pk.mode": "record_value", "pk.fields": "id", "auto.create": "true", "auto.evolve": "true"}}));
+        wait_for_rows(&s.ferry, to, &format!("SELECT id, name FROM {}", quoted(to, &topic)), "1\tada");
+        from.exec(&format!("ALTER TABLE {table} ADD COLUMN city VARCHAR(20) NULL"));
+        from.exec(&format!("INSERT INTO {table} VALUES (2, 'grace', 'Arlington')"));
+        wait_for_rows(&s.ferry, to, &format!("SELECT id, name, COALESCE(city, '-') FROM {} ORDER BY id", quoted(to, &topic)), "1\tada\t-\n2\tgrace\tArlington");
+    }
+}
+
+/// Tombstones delete the row of their key (`delete.enabled`,
+/// `pk.mode=record_key`), in order with the writes around them.
+#[test]
+fn tombstones_delete_by_key() {
+    let s = setup();
+    let db = Database::Postgres;
+    let table = name("deletes");
+    create_topic(&s.kafka.bootstrap(), &table, 1);
+    let write = |id: i64, n: &str| {
+        let (k, v) = user_record(id, Some(n));
+        (k, Some(v))
+    };
+    let tombstone = |id: i64| (user_record(id, None).0, None);
+    // 2 is written, deleted and written again; 3 is deleted for good.
+    let records = vec![write(1, "ada"), write(2, "grace"), write(3, "linus"), tombstone(2), tombstone(3), write(2, "grace again"), tombstone(99)];
+    produce_all(&s.kafka, &table, &records);
+    post(&s.ferry, json!({"name": name("deletes"), "config": {
+        "connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": db.user(), "topics": table,
+        "pk.mode": "record_key", "insert.mode": "upsert", "delete.enabled": "true", "auto.create": "true"}}));
+    wait_for_rows(&s.ferry, db, &format!("SELECT id, name FROM {table} ORDER BY id"), "1\tada\n2\tgrace again");
+}
+
+/// JSON without schemas: written by column name into an existing table,
+/// and into a table created from the values' types.
+#[test]
+fn schemaless_json_is_written_by_column_name() {
+    let s = setup();
+    let db = Database::MariaDbUrl;
+    let existing = name("schemaless");
+    let created = name("inferred");
+    create_topic(&s.kafka.bootstrap(), &existing, 1);
+    create_topic(&s.kafka.bootstrap(), &created, 1);
+    db.exec(&format!("CREATE TABLE {existing} (id BIGINT PRIMARY KEY, name TEXT, score DOUBLE, extra TEXT DEFAULT 'none')"));
+    let values = [
+        json!({"id": 1, "name": "ada", "score": 9.5}),
+        json!({"score": 7.25, "id": 2, "name": "grace", "tags": ["navy", "cobol"], "meta": {"born": 1906}}),
+    ];
+    let records: Vec<(Vec<u8>, Option<Vec<u8>>)> = values.iter().map(|v| (b"k".to_vec(), Some(v.to_string().into_bytes()))).collect();
+    produce_all(&s.kafka, &existing, &records[..1]);
+    produce_all(&s.kafka, &created, &records);
+    let config = |topic: &str, auto: bool| json!({"name": name("schemaless"), "config": {
+        "connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": db.user(), "topics": topic,
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "pk.mode": "record_value", "pk.fields": "id", "insert.mode": "upsert", "auto.create": auto.to_string(), "auto.evolve": auto.to_string()}});
+    post(&s.ferry, config(&existing, false));
+    wait_for_rows(&s.ferry, db, &format!("SELECT id, name, score, extra FROM {existing}"), "1\tada\t9.5\tnone");
+    post(&s.ferry, config(&created, true));
+    wait_for_rows(&s.ferry, db, &format!("SELECT id, name, score, tags, meta FROM {created} ORDER BY id"),
+        "1\tada\t9.5\tNULL\tNULL\n2\tgrace\t7.25\t[\"navy\",\"cobol\"]\t{\"born\":1906}");
+}
+
+/// The database drops the sink's sessions again and again while records
+/// flow: writes are retried, nothing is lost or written twice.
+#[test]
+fn a_database_that_goes_away_mid_stream_loses_nothing() {
+    let s = setup();
+    let db = Database::MariaDbUrl;
+    let user = name("ferry_sink_outage");
+    db.create_user(&user);
+    let table = name("outage");
+    create_topic(&s.kafka.bootstrap(), &table, 1);
+    db.exec(&format!("CREATE TABLE {table} (id BIGINT PRIMARY KEY, name VARCHAR(40) NOT NULL)"));
+    let sink = name("outage");
+    post(&s.ferry, json!({"name": sink, "config": {
+        "connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": user, "topics": table,
+        "pk.mode": "record_key", "retry.backoff.ms": "100", "max.retries": "1000", "connection.backoff.ms": "100"}}));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let killer = {
+        let (stop, user) = (stop.clone(), user.clone());
+        std::thread::spawn(move || {
+            let mut killed = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                killed += db.kill_sessions(&user);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            killed
+        })
+    };
+    for chunk in 0..20i64 {
+        let records: Vec<(Vec<u8>, Option<Vec<u8>>)> = (chunk * 500 + 1..=chunk * 500 + 500)
+            .map(|id| {
+                let (k, v) = user_record(id, Some(&format!("user {id}")));
+                (k, Some(v))
+            })
+            .collect();
+        produce_all(&s.kafka, &table, &records);
+        let n = (chunk + 1) * 500;
+        wait_for_rows(&s.ferry, db, &format!("SELECT COUNT(*) FROM {table} HAVING COUNT(*) >= {n}"), &n.to_string());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let killed = killer.join().expect("killer thread");
+    assert!(killed >= 5, "only {killed} sessions were ended; the test did not test");
+    let expected: i64 = (1..=10_000).sum();
+    assert_eq!(db.query(&format!("SELECT COUNT(*), SUM(id) FROM {table}")).trim(), format!("10000\t{expected}"));
+    let logs = s.ferry.logs();
+    assert!(logs.contains("retrying"), "no retry in the logs");
+    s.ferry.wait_for_state(&sink, "RUNNING");
+}

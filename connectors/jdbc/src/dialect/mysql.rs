@@ -116,6 +116,13 @@ impl MySqlDb {
         let tz = self.timezone;
         let result = async {
             let mut rows = self.conn.exec_iter(&stmt, params).await.map_err(|e| db_error("Query failed", e))?;
+            // A table altered since the prepare answers with other columns:
+            // fail retriably, so the query is prepared (and planned) again.
+            let now: Vec<&[u8]> = rows.columns_ref().iter().map(|c| c.name_ref()).collect();
+            let planned: Vec<&[u8]> = columns.iter().map(|c| c.name_ref()).collect();
+            if now != planned {
+                return Err(db_error("Query failed", "the table's columns changed since the query was prepared"));
+            }
             while let Some(row) = rows.next().await.map_err(|e| db_error("Reading rows failed", e))? {
                 let values = decode_row(row, &plan, &columns, tz);
                 if tx.send(values).await.is_err() {

@@ -30,11 +30,15 @@ pub struct Writer {
     db: Option<Db>,
     /// Destination tables' columns, as last described.
     tables: HashMap<TableId, Vec<TableColumn>>,
+    /// The last COMMIT's outcome is unknown (the connection broke during
+    /// it): until a write succeeds, inserts with a key are written as
+    /// upserts, so the batch sent again is neither refused nor doubled.
+    in_doubt: bool,
 }
 
 impl Writer {
     pub fn new(config: SinkConfig) -> Self {
-        Self { config, db: None, tables: HashMap::new() }
+        Self { config, db: None, tables: HashMap::new(), in_doubt: false }
     }
 
     fn dialect(&self) -> DialectKind {
@@ -101,7 +105,13 @@ impl Writer {
                 return Err(e);
             }
         }
-        self.connected().await?.batch("COMMIT").await
+        let committed = self.connected().await?.batch("COMMIT").await;
+        match &committed {
+            Ok(()) => self.in_doubt = false,
+            Err(e) if e.is_retriable() => self.in_doubt = true,
+            Err(_) => {}
+        }
+        committed
     }
 
     /// Creates the table or adds the columns the shape needs, as allowed.
@@ -185,7 +195,10 @@ impl Writer {
             }
             rows.push(row);
         }
-        let (batch_size, insert_mode) = (self.config.batch_size, self.config.insert_mode);
+        let (batch_size, mut insert_mode) = (self.config.batch_size, self.config.insert_mode);
+        if self.in_doubt && insert_mode == InsertMode::Insert && !keys.is_empty() {
+            insert_mode = InsertMode::Upsert;
+        }
         let db = self.connected().await?;
         let key_count = keys.len();
         if run.delete {
