@@ -57,9 +57,20 @@ def count_lines(path):
         return 0
 
 
-def start_broker(work):
+def start_broker(work, kind="noida"):
+    """A broker on a free port: noida-db, or tansu (in memory), which keeps to
+    the fetch limits a consumer asks for (noida-db sends the whole rest of a
+    partition, which a sink far behind cannot take)."""
     if os.environ.get("FERRY_BENCH_KAFKA"):
         return os.environ["FERRY_BENCH_KAFKA"], None
+    if kind == "tansu":
+        tansu = os.environ.get("FERRY_TANSU_BIN") or os.path.expanduser("~/.cache/ferry/test-servers/bin/tansu")
+        port = free_port()
+        url = f"tcp://127.0.0.1:{port}"
+        proc = subprocess.Popen([tansu, "broker", "--listener-url", url, "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        wait("the broker", lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 60)
+        return f"127.0.0.1:{port}", proc
     noida = os.environ.get("FERRY_NOIDA_BIN") or find_noida()
     port = free_port()
     proc = subprocess.Popen([noida, "start", "--only", "kafka", "--kafka-port", str(port), "--data-dir", os.path.join(work, "broker")],

@@ -30,9 +30,10 @@ POSTGRES = os.environ.get("FERRY_BENCH_POSTGRES", "127.0.0.1:5432")
 NOTE = "REPEAT(CONCAT('note ', {i}, ' '), 20)"
 
 
-def mysql(sql, quick=False, out=subprocess.DEVNULL):
+def mysql(sql, quick=False, out=subprocess.DEVNULL, batch=False, local_infile=False):
     host, port = MYSQL.split(":")
-    cmd = ["mariadb", "-h", host, "-P", port, "-uroot", "test"] + (["--quick"] if quick else []) + ["-e", sql]
+    cmd = (["mariadb", "-h", host, "-P", port, "-uroot", "test"] + (["--quick"] if quick else []) + (["-N", "-B"] if batch else [])
+           + (["--local-infile=1"] if local_infile else []) + ["-e", sql])
     subprocess.run(cmd, check=True, stdout=out)
 
 
@@ -123,12 +124,15 @@ def run_ferry(db, schemas, rows, work, bootstrap, batch_max_rows, extra_props):
             "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak_kb / 1024, 1), "topic": prefix + TABLE}
 
 
-def broker_ceiling(bootstrap, topic, rows):
+def broker_ceiling(bootstrap, topic, rows, consume=False):
+    """Records/s the broker takes from a plain producer (or, with `consume`,
+    the lower of that and what a plain consumer reads)."""
     tool = os.path.join(ROOT, "target", "release", "ferry-broker-ceiling")
     out = subprocess.run([tool, bootstrap, topic, topic + "-ceiling", str(rows)], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"ferry-broker-ceiling failed: {out.stderr}")
-    return json.loads(out.stdout)["records_per_s"]
+    r = json.loads(out.stdout)
+    return min(r["records_per_s"], r["consume_records_per_s"]) if consume else r["records_per_s"]
 
 
 def main():

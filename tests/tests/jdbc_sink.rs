@@ -403,3 +403,51 @@ fn a_database_that_goes_away_mid_stream_loses_nothing() {
     assert!(logs.contains("retrying"), "no retry in the logs");
     s.ferry.wait_for_state(&sink, "RUNNING");
 }
+
+/// The other modes: `pk.mode=kafka` with `table.name.format`, a string
+/// primary key created on MariaDB (Confluent's TEXT key fails there),
+/// `insert.mode=update`, and `db.timezone` for DATETIME columns.
+#[test]
+fn kafka_coordinates_string_keys_updates_and_time_zones() {
+    let s = setup();
+    let db = Database::MariaDbUrl;
+    let topic = name("modes");
+    create_topic(&s.kafka.bootstrap(), &topic, 1);
+    let schema = json!({"type": "struct", "optional": false, "fields": [
+        {"field": "code", "type": "string", "optional": false},
+        {"field": "qty", "type": "int32", "optional": false},
+        {"field": "at", "type": "int64", "optional": false, "name": "org.apache.kafka.connect.data.Timestamp", "version": 1}]});
+    let key_schema = json!({"type": "struct", "optional": false, "fields": [{"field": "code", "type": "string", "optional": false}]});
+    let record = |code: &str, qty: i32, at: i64| {
+        (json!({"schema": key_schema, "payload": {"code": code}}).to_string().into_bytes(),
+         Some(json!({"schema": schema, "payload": {"code": code, "qty": qty, "at": at}}).to_string().into_bytes()))
+    };
+    // 2024-07-01T16:00:00Z is noon in New York.
+    produce_all(&s.kafka, &topic, &[record("A-1", 1, 1_719_849_600_000), record("B-2", 2, 1_719_849_600_000)]);
+    let config = |name_: &str, extra: Value| {
+        let mut c = json!({"connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": db.user(),
+            "topics": topic, "auto.create": "true", "db.timezone": "America/New_York"});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            c[k] = v.clone();
+        }
+        json!({"name": name_, "config": c})
+    };
+    let audit = format!("audit_{topic}");
+    post(&s.ferry, config(&name("kafka"), json!({"pk.mode": "kafka", "table.name.format": "audit_${topic}"})));
+    wait_for_rows(&s.ferry, db, &format!("SELECT __connect_topic = '{topic}', __connect_partition, __connect_offset, code FROM {audit} ORDER BY __connect_offset"),
+        "1\t0\t0\tA-1\n1\t0\t1\tB-2");
+    post(&s.ferry, config(&name("keyed"), json!({"pk.mode": "record_key", "insert.mode": "upsert"})));
+    wait_for_rows(&s.ferry, db, &format!("SELECT code, qty, at FROM {topic} ORDER BY code"),
+        "A-1\t1\t2024-07-01 12:00:00.000\nB-2\t2\t2024-07-01 12:00:00.000");
+    let key_type = db.query(&format!("SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_NAME = '{topic}' AND COLUMN_NAME = 'code'"));
+    assert_eq!(key_type.trim(), "varchar", "a string key MariaDB can index");
+    // update mode changes existing rows and adds none.
+    let updates = name("updates");
+    create_topic(&s.kafka.bootstrap(), &updates, 1);
+    produce_all(&s.kafka, &updates, &[record("A-1", 10, 1_719_849_600_000), record("Z-9", 99, 1_719_849_600_000)]);
+    let mut c = config(&name("update"), json!({"pk.mode": "record_key", "insert.mode": "update", "topics": updates,
+        "table.name.format": topic, "auto.create": "false"}));
+    c["config"]["topics"] = json!(updates);
+    post(&s.ferry, c);
+    wait_for_rows(&s.ferry, db, &format!("SELECT code, qty FROM {topic} ORDER BY code"), "A-1\t10\nB-2\t2");
+}

@@ -1,6 +1,7 @@
-//! The broker's own ingest ceiling for a benchmark: reads every record of
-//! `--from` into memory, then produces them to `--to` with the producer
-//! settings Ferry's source tasks use, and prints the rate as JSON. The
+//! The broker's own ceilings for a benchmark: reads every record of
+//! `--from` into memory (timed: the consume ceiling), then produces them to
+//! `--to` with the producer settings Ferry's source tasks use (the ingest
+//! ceiling), and prints both rates as JSON. The
 //! records are the pipeline's own bytes, so the figure is the most the
 //! broker takes for exactly that workload.
 //!
@@ -36,7 +37,9 @@ fn main() -> ExitCode {
 }
 
 fn run(bootstrap: &str, from: &str, to: &str, count: usize) -> Result<(), String> {
+    let read_start = Instant::now();
     let records = read_all(bootstrap, from, count)?;
+    let read_secs = read_start.elapsed().as_secs_f64();
     let bytes: usize = records.iter().map(|(k, v)| k.as_ref().map_or(0, Vec::len) + v.as_ref().map_or(0, Vec::len)).sum();
     let mut cfg = ClientConfig::new();
     cfg.set("bootstrap.servers", bootstrap);
@@ -62,11 +65,12 @@ fn run(bootstrap: &str, from: &str, to: &str, count: usize) -> Result<(), String
     producer.flush(Duration::from_secs(600)).map_err(|e| format!("flush: {e}"))?;
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{{\"records\":{},\"seconds\":{:.3},\"records_per_s\":{:.0},\"mb_per_s\":{:.1}}}",
+        "{{\"records\":{},\"seconds\":{:.3},\"records_per_s\":{:.0},\"mb_per_s\":{:.1},\"consume_records_per_s\":{:.0}}}",
         records.len(),
         secs,
         records.len() as f64 / secs,
-        bytes as f64 / secs / 1e6
+        bytes as f64 / secs / 1e6,
+        records.len() as f64 / read_secs
     );
     Ok(())
 }

@@ -282,6 +282,22 @@ impl Db {
         }
     }
 
+    /// Forgets what was prepared against tables whose shape DDL changed.
+    pub fn forget_statements(&mut self) {
+        if let Db::Postgres(p) = self {
+            p.forget_statements();
+        }
+    }
+
+    /// PostgreSQL's binary COPY of rows into `table` (quoted) `columns`
+    /// (quoted, comma-separated); other databases have no such path.
+    pub async fn copy_in(&mut self, table: &str, columns: &str, rows: &[Vec<Value>]) -> Result<u64> {
+        match self {
+            Db::Postgres(p) => p.copy_in(table, columns, rows).await,
+            Db::MySql(_) => Err(ConnectError::fatal("COPY is PostgreSQL's")),
+        }
+    }
+
     pub fn timezone(&self) -> Tz {
         match self {
             Db::MySql(m) => m.timezone,

@@ -27,6 +27,8 @@ pub struct PgDb {
     pub timezone: Tz,
     /// Write statements prepared on this connection, by their SQL.
     statements: HashMap<String, Statement>,
+    /// Column types for binary COPY, by the query that found them.
+    copy_types: HashMap<String, Vec<Type>>,
 }
 
 impl PgDb {
@@ -54,7 +56,7 @@ impl PgDb {
             init.push_str(&format!("; SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {level}"));
         }
         client.batch_execute(&init).await.map_err(|e| db_error(&where_, e))?;
-        Ok(Self { client, timezone: o.session.timezone, statements: HashMap::new() })
+        Ok(Self { client, timezone: o.session.timezone, statements: HashMap::new(), copy_types: HashMap::new() })
     }
 
     pub async fn ping(&mut self) -> bool {

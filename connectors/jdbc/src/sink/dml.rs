@@ -39,7 +39,17 @@ impl Sql<'_> {
     /// Insert, or update the non-key columns of the row with the same key.
     pub fn upsert(&self, keys: &[&str], values: &[&str], rows: usize) -> String {
         let all: Vec<&str> = keys.iter().chain(values).copied().collect();
-        let insert = self.insert(&all, rows);
+        format!("{} {}", self.insert(&all, rows), self.on_conflict(keys, values))
+    }
+
+    /// As [`Sql::upsert`], with the rows of another table (PostgreSQL).
+    pub fn upsert_from(&self, source: &str, keys: &[&str], values: &[&str]) -> String {
+        let all = self.list(&keys.iter().chain(values).copied().collect::<Vec<_>>());
+        let table = self.table.quoted(self.dialect, self.quote);
+        format!("INSERT INTO {table} ({all}) SELECT {all} FROM {source} {}", self.on_conflict(keys, values))
+    }
+
+    fn on_conflict(&self, keys: &[&str], values: &[&str]) -> String {
         if self.dialect.is_mysql_family() {
             // With nothing to update, assigning a key to itself keeps the row.
             let sets: Vec<String> = if values.is_empty() {
@@ -47,13 +57,18 @@ impl Sql<'_> {
             } else {
                 values.iter().map(|v| format!("{0}=VALUES({0})", self.ident(v))).collect()
             };
-            format!("{insert} ON DUPLICATE KEY UPDATE {}", sets.join(","))
+            format!("ON DUPLICATE KEY UPDATE {}", sets.join(","))
         } else if values.is_empty() {
-            format!("{insert} ON CONFLICT ({}) DO NOTHING", self.list(keys))
+            format!("ON CONFLICT ({}) DO NOTHING", self.list(keys))
         } else {
             let sets: Vec<String> = values.iter().map(|v| format!("{0}=EXCLUDED.{0}", self.ident(v))).collect();
-            format!("{insert} ON CONFLICT ({}) DO UPDATE SET {}", self.list(keys), sets.join(","))
+            format!("ON CONFLICT ({}) DO UPDATE SET {}", self.list(keys), sets.join(","))
         }
+    }
+
+    /// The column list, quoted as the statements quote it.
+    pub fn columns(&self, names: &[&str]) -> String {
+        self.list(names)
     }
 
     /// One row: the values first, then the key.
@@ -109,6 +124,15 @@ mod tests {
             "INSERT INTO \"t\" (\"a\",\"b\",\"c\") VALUES ($1,$2,$3),($4,$5,$6) ON CONFLICT (\"a\",\"b\") DO UPDATE SET \"c\"=EXCLUDED.\"c\""
         );
         assert_eq!(sql(DialectKind::Postgres, &t).upsert(&["a"], &[], 1), "INSERT INTO \"t\" (\"a\") VALUES ($1) ON CONFLICT (\"a\") DO NOTHING");
+    }
+
+    #[test]
+    fn upsert_from_a_staging_table() {
+        let t = TableId::parse(DialectKind::Postgres, "t");
+        assert_eq!(
+            sql(DialectKind::Postgres, &t).upsert_from("pg_temp.ferry_upsert", &["id"], &["name"]),
+            "INSERT INTO \"t\" (\"id\",\"name\") SELECT \"id\",\"name\" FROM pg_temp.ferry_upsert ON CONFLICT (\"id\") DO UPDATE SET \"name\"=EXCLUDED.\"name\""
+        );
     }
 
     #[test]

@@ -16,6 +16,10 @@ use crate::dialect::{Db, DialectKind, TableColumn, TableId};
 
 /// Bound values per statement: both PostgreSQL and MySQL stop at 65,535.
 const MAX_PARAMS: usize = 65_535;
+/// From this many rows PostgreSQL gets them by binary COPY, which beat
+/// multi-row INSERTs in bench/jdbc_sink.py; fewer go as statements.
+const COPY_MIN_ROWS: usize = 64;
+
 
 /// Consecutive records of one table, written alike.
 struct Run<'a> {
@@ -34,11 +38,15 @@ pub struct Writer {
     /// it): until a write succeeds, inserts with a key are written as
     /// upserts, so the batch sent again is neither refused nor doubled.
     in_doubt: bool,
+    /// PostgreSQL staging tables for COPY-based upserts created on this
+    /// connection (temporary, emptied at each commit), by target and columns.
+    staging: HashMap<(TableId, String), String>,
+    staging_seq: u64,
 }
 
 impl Writer {
     pub fn new(config: SinkConfig) -> Self {
-        Self { config, db: None, tables: HashMap::new(), in_doubt: false }
+        Self { config, db: None, tables: HashMap::new(), in_doubt: false, staging: HashMap::new(), staging_seq: 0 }
     }
 
     fn dialect(&self) -> DialectKind {
@@ -49,6 +57,7 @@ impl Writer {
     pub fn reset(&mut self) {
         self.db = None;
         self.tables.clear();
+        self.staging.clear();
     }
 
     async fn connected(&mut self) -> Result<&mut Db> {
@@ -96,6 +105,8 @@ impl Writer {
         db.batch("BEGIN").await?;
         for run in &runs {
             if let Err(e) = self.write_run(run).await {
+                // Staging tables made in this transaction are gone with it.
+                self.staging.clear();
                 if let Some(db) = self.db.as_mut() {
                     // A broken connection cannot roll back; dropping it does.
                     if db.batch("ROLLBACK").await.is_err() {
@@ -159,7 +170,9 @@ impl Writer {
 
     async fn run_ddl(&mut self, table: &TableId, sql: &str) -> Result<()> {
         self.tables.remove(table);
-        let outcome = self.connected().await?.batch(sql).await;
+        let db = self.connected().await?;
+        let outcome = db.batch(sql).await;
+        db.forget_statements();
         if let Err(e) = outcome {
             // Another task may have made the same change first.
             let now = self.describe(table).await?;
@@ -196,6 +209,15 @@ impl Writer {
             rows.push(row);
         }
         let (batch_size, mut insert_mode) = (self.config.batch_size, self.config.insert_mode);
+        // PostgreSQL upserts stage rows in a temporary table made once per connection.
+        let all: Vec<&str> = keys.iter().chain(&values).copied().collect();
+        let (staging, created) = match self.staging.get(&(run.table.clone(), all.join(","))) {
+            Some(name) => (name.clone(), true),
+            None => {
+                self.staging_seq += 1;
+                (format!("ferry_upsert_{}", self.staging_seq), false)
+            }
+        };
         if self.in_doubt && insert_mode == InsertMode::Insert && !keys.is_empty() {
             insert_mode = InsertMode::Upsert;
         }
@@ -219,7 +241,21 @@ impl Writer {
                 if mode == InsertMode::Upsert {
                     rows = last_per_key(rows, key_count);
                 }
-                let all: Vec<&str> = keys.iter().chain(&values).copied().collect();
+                if dialect == DialectKind::Postgres && rows.len() >= COPY_MIN_ROWS {
+                    let (table, columns) = (run.table.quoted(dialect, sql.quote), sql.columns(&all));
+                    if mode == InsertMode::Insert {
+                        db.copy_in(&table, &columns, &rows).await?;
+                    } else {
+                        if !created {
+                            db.batch(&format!("CREATE TEMP TABLE {staging} ON COMMIT DELETE ROWS AS SELECT {columns} FROM {table} WITH NO DATA")).await?;
+                        }
+                        let staged = format!("pg_temp.{staging}");
+                        db.copy_in(&staged, &columns, &rows).await?;
+                        db.batch(&sql.upsert_from(&staged, &keys, &values)).await?;
+                        self.staging.insert((run.table.clone(), all.join(",")), staging);
+                    }
+                    return Ok(());
+                }
                 for chunk in rows.chunks(chunk_rows(all.len(), batch_size)) {
                     let statement = if mode == InsertMode::Upsert { sql.upsert(&keys, &values, chunk.len()) } else { sql.insert(&all, chunk.len()) };
                     db.execute(&statement, &chunk.concat()).await?;

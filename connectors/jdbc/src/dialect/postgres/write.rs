@@ -9,6 +9,7 @@ use bytes::{BufMut, BytesMut};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use ferry_api::{ConnectError, Result, Value};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, Kind, ToSql, Type};
 
@@ -40,26 +41,56 @@ impl PgDb {
 
     /// Runs statements without values (DDL, transaction control).
     pub async fn batch(&mut self, sql: &str) -> Result<()> {
-        // A table's shape may change with DDL: prepared statements go stale.
-        if !sql.starts_with("BEGIN") && !sql.starts_with("COMMIT") && !sql.starts_with("ROLLBACK") {
-            self.statements.clear();
-        }
         self.client.batch_execute(sql).await.map_err(|e| write_error(sql, e))
+    }
+
+    /// Forgets prepared statements and column types, after DDL changed a table.
+    pub fn forget_statements(&mut self) {
+        self.statements.clear();
+        self.copy_types.clear();
+    }
+
+    /// Writes rows with binary COPY into `table` (quoted) `columns` (quoted,
+    /// comma-separated); the rows written.
+    pub async fn copy_in(&mut self, table: &str, columns: &str, rows: &[Vec<Value>]) -> Result<u64> {
+        let probe = format!("SELECT {columns} FROM {table} LIMIT 0");
+        let types = match self.copy_types.get(&probe) {
+            Some(t) => t.clone(),
+            None => {
+                let s = self.client.prepare(&probe).await.map_err(|e| write_error(&probe, e))?;
+                let t: Vec<Type> = s.columns().iter().map(|c| c.type_().clone()).collect();
+                self.copy_types.insert(probe, t.clone());
+                t
+            }
+        };
+        let copy = format!("COPY {table} ({columns}) FROM STDIN BINARY");
+        let sink = self.client.copy_in(&copy).await.map_err(|e| write_error(&copy, e))?;
+        let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+        for row in rows {
+            let binds: Vec<Bind<'_>> = row.iter().map(|value| Bind { value, timezone: self.timezone }).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as &(dyn ToSql + Sync)).collect();
+            writer.as_mut().write(&refs).await.map_err(|e| write_error(&copy, e))?;
+        }
+        writer.finish().await.map_err(|e| write_error(&copy, e))
     }
 }
 
-/// Integrity, data and definition errors (SQLSTATE classes 22, 23, 42) are
-/// the record's fault; the rest (connection, serialization, deadlock) pass.
+/// Data and integrity errors (SQLSTATE classes 22, 23, 44, and a type
+/// mismatch) are the record's fault; a missing table or column is the
+/// setup's (fatal); the rest (connection, serialization, deadlock) pass.
 fn write_error(sql: &str, e: tokio_postgres::Error) -> ConnectError {
     let statement: String = sql.chars().take(200).collect();
-    match e.as_db_error() {
-        Some(db) if !matches!(db.code(), &SqlState::T_R_SERIALIZATION_FAILURE | &SqlState::T_R_DEADLOCK_DETECTED)
-            && matches!(&db.code().code()[..2], "22" | "23" | "42" | "44" | "2B" | "25") =>
-        {
-            let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
-            ConnectError::data(format!("{}{detail} (SQLSTATE {}) in: {statement}", db.message(), db.code().code()))
-        }
-        _ => ConnectError::retriable(format!("Database write failed: {e} (in: {statement})")),
+    let Some(db) = e.as_db_error() else {
+        return ConnectError::retriable(format!("Database write failed: {e} (in: {statement})"));
+    };
+    let code = db.code().code();
+    let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+    let message = format!("{}{detail} (SQLSTATE {code}) in: {statement}", db.message());
+    match &code[..2] {
+        "22" | "23" | "44" => ConnectError::data(message),
+        _ if db.code() == &SqlState::DATATYPE_MISMATCH => ConnectError::data(message),
+        "42" => ConnectError::fatal(message),
+        _ => ConnectError::retriable(format!("Database write failed: {message}")),
     }
 }
 
