@@ -10,6 +10,7 @@ pub mod kafka;
 pub mod log;
 pub mod plugins;
 pub mod stores;
+pub mod transforms;
 pub mod worker;
 
 /// Ferry's version, reported over REST and in logs.

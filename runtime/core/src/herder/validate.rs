@@ -43,15 +43,12 @@ pub async fn validate(registry: &Registry, props: &Props) -> HerderResult<(Conne
                 }
             }
         }
-        // Transformations are not applied yet: refuse them rather than
-        // silently passing records through untransformed.
-        if (key.name == "transforms" || key.name == "predicates")
-            && props.get(&key.name).is_some_and(|v| !v.trim().is_empty())
-        {
-            value.errors.push(format!(
-                "Ferry does not apply single message transforms or predicates yet: remove '{}' from the configuration",
-                key.name
-            ));
+        // An unknown transform class, a missing key or a bad regex is
+        // reported on `transforms`, the message naming the exact key.
+        if key.name == "transforms" {
+            if let Err(e) = crate::transforms::Chain::parse(props) {
+                value.errors.push(e.message().to_owned());
+            }
         }
         configs.push((key, value));
     }

@@ -21,6 +21,7 @@ pub enum Stage {
     KeyConverter,
     ValueConverter,
     HeaderConverter,
+    Transformation,
     TaskPut,
 }
 
@@ -30,6 +31,7 @@ impl Stage {
             Stage::KeyConverter => "KEY_CONVERTER",
             Stage::ValueConverter => "VALUE_CONVERTER",
             Stage::HeaderConverter => "HEADER_CONVERTER",
+            Stage::Transformation => "TRANSFORMATION",
             Stage::TaskPut => "TASK_PUT",
         }
     }

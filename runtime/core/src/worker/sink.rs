@@ -17,6 +17,7 @@ use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
 use crate::log::{Assignment, LogConsumer, Subscription};
+use crate::transforms::{self, Chain};
 
 /// Most records handed to one `put`.
 const MAX_BATCH: usize = 2000;
@@ -45,6 +46,7 @@ pub struct SinkTaskRunner {
     topics_seen: TopicsSeen,
     last_commit: Instant,
     errors: Arc<ErrorHandler>,
+    chain: Chain,
     /// Converter class names, for the dead-letter queue's headers.
     converter_classes: [String; 3],
 }
@@ -97,6 +99,7 @@ impl SinkTaskRunner {
             topics_seen: TopicsSeen::default(),
             last_commit: Instant::now(),
             errors,
+            chain: Chain::parse(&connector.props)?,
             converter_classes,
         })
     }
@@ -149,12 +152,20 @@ impl SinkTaskRunner {
             let mut skipped = Vec::new();
             for r in &records {
                 match deserialize(&self.converters, r) {
-                    Ok(record) => batch.push(record),
+                    Ok(record) if self.chain.is_empty() => batch.push(record),
+                    Ok(record) => match transform(&self.chain, record) {
+                        Ok(Some(record)) => batch.push(record),
+                        Ok(None) => skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1)),
+                        Err((class, e)) => {
+                            self.errors.failed(r, Stage::Transformation, &class, e).await?;
+                            skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1));
+                        }
+                    },
                     Err((stage, e)) => {
                         let class = match stage {
                             Stage::KeyConverter => &self.converter_classes[0],
                             Stage::ValueConverter => &self.converter_classes[1],
-                            Stage::HeaderConverter | Stage::TaskPut => &self.converter_classes[2],
+                            Stage::HeaderConverter | Stage::Transformation | Stage::TaskPut => &self.converter_classes[2],
                         };
                         self.errors.failed(r, stage, class, e).await?;
                         skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1));
@@ -235,4 +246,26 @@ impl SinkTaskRunner {
 fn advance(offsets: &mut PartitionOffsets, tp: TopicPartition, next: i64) {
     let o = offsets.entry(tp).or_insert(next);
     *o = (*o).max(next);
+}
+
+/// A sink record through the transforms; its coordinates stay.
+fn transform(chain: &Chain, r: SinkRecord) -> std::result::Result<Option<SinkRecord>, (String, ferry_api::ConnectError)> {
+    let (partition, offset) = (r.partition, r.offset);
+    let record = transforms::Record {
+        topic: r.topic,
+        partition: Some(partition),
+        key: r.key,
+        value: r.value,
+        timestamp: r.timestamp,
+        headers: r.headers,
+    };
+    Ok(chain.apply(record)?.map(|t| SinkRecord {
+        topic: t.topic,
+        partition: t.partition.unwrap_or(partition),
+        offset,
+        key: t.key,
+        value: t.value,
+        timestamp: t.timestamp,
+        headers: t.headers,
+    }))
 }

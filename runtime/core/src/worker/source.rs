@@ -19,6 +19,8 @@ use crate::convert::Converters;
 use crate::herder::{State, TaskId};
 use crate::log::{Ack, LogProducer};
 use crate::stores::TaskOffsetReader;
+use crate::transforms::{self, Chain};
+use super::errors::ErrorPolicy;
 
 /// A record handed to the producer, waiting for the broker's ack.
 struct InFlight {
@@ -36,6 +38,8 @@ pub struct SourceTaskRunner {
     producer: Box<dyn LogProducer>,
     control: watch::Receiver<TaskTarget>,
     pending: Pending,
+    chain: Chain,
+    policy: ErrorPolicy,
     topics_seen: TopicsSeen,
     last_flush: Instant,
 }
@@ -61,6 +65,8 @@ impl SourceTaskRunner {
             producer,
             control,
             pending: Pending::default(),
+            chain: Chain::parse(&connector.props)?,
+            policy: ErrorPolicy::from_props(&connector.props),
             topics_seen: TopicsSeen::default(),
             last_flush: Instant::now(),
         })
@@ -139,6 +145,21 @@ impl SourceTaskRunner {
     }
 
     async fn send(&mut self, record: SourceRecord) -> Result<()> {
+        let record = if self.chain.is_empty() {
+            record
+        } else {
+            match transform(&self.chain, record) {
+                Ok(Some(r)) => r,
+                Ok(None) => return Ok(()),
+                Err((class, e)) if self.policy.tolerate_all => {
+                    if self.policy.log {
+                        tracing::error!(task = %self.id, stage = "TRANSFORMATION", class = %class, "error processing a record: {e}");
+                    }
+                    return Ok(());
+                }
+                Err((_, e)) => return Err(ConnectError::new(e.kind(), format!("Tolerance exceeded in error handler: {}", e.message()))),
+            }
+        };
         let mut out = serialize(&self.converters, &record)?;
         self.topics_seen.note(&self.worker.status, &self.id.connector, &record.topic);
         let partition = self.pending.partition_key(record.source_partition);
@@ -253,4 +274,27 @@ async fn store_offsets(worker: &Worker, id: &TaskId, pending: &mut Pending) -> R
     }
     worker.offsets.put(&id.connector, batch).await?;
     Ok(true)
+}
+
+/// A source record through the transforms; its source partition and offset stay.
+fn transform(chain: &Chain, r: SourceRecord) -> std::result::Result<Option<SourceRecord>, (String, ConnectError)> {
+    let (source_partition, source_offset) = (r.source_partition, r.source_offset);
+    let record = transforms::Record {
+        topic: r.topic,
+        partition: r.partition,
+        key: r.key,
+        value: r.value,
+        timestamp: r.timestamp,
+        headers: r.headers,
+    };
+    Ok(chain.apply(record)?.map(|t| SourceRecord {
+        source_partition,
+        source_offset,
+        topic: t.topic,
+        partition: t.partition,
+        key: t.key,
+        value: t.value,
+        timestamp: t.timestamp,
+        headers: t.headers,
+    }))
 }

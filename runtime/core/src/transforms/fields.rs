@@ -1,0 +1,260 @@
+//! Transforms that move, pick, rename and wrap fields: ValueToKey,
+//! ExtractField, ReplaceField, HoistField. Each works on structs with a
+//! schema and on schemaless maps, as Connect's do.
+
+use std::sync::Arc;
+
+use ferry_api::config::Props;
+use ferry_api::data::SchemaBuilder;
+use ferry_api::{ConnectError, Field, Result, Schema, SchemaAndValue, SchemaRef, Struct, Value};
+
+use super::{Part, Record, Transform};
+
+fn names(props: &Props, key: &str) -> Vec<String> {
+    props.get(key).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+}
+
+fn required(props: &Props, key: &str) -> Result<String> {
+    props
+        .get(key)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ConnectError::config(format!("Missing required configuration \"{key}\" which has no default value.")))
+}
+
+/// A struct schema with `fields`, keeping the basics (name, version, doc,
+/// parameters, optionality) of `base`, as Connect's SchemaUtil does.
+fn struct_schema(base: Option<&Schema>, fields: Vec<(String, SchemaRef)>) -> SchemaRef {
+    let mut b = SchemaBuilder::structure();
+    for (name, schema) in fields {
+        b = b.field(name, schema);
+    }
+    let built = b.build();
+    let Some(base) = base else { return built };
+    let mut s = (*built).clone();
+    s.name = base.name.clone();
+    s.version = base.version;
+    s.doc = base.doc.clone();
+    s.parameters = base.parameters.clone();
+    s.optional = base.optional;
+    Arc::new(s)
+}
+
+fn map_get<'a>(entries: &'a [(Value, Value)], name: &str) -> Option<&'a Value> {
+    entries.iter().find(|(k, _)| k.as_str() == Some(name)).map(|(_, v)| v)
+}
+
+fn unsupported(purpose: &str, kind: &str, v: &Value) -> ConnectError {
+    ConnectError::data(format!("Only {kind} objects supported for [{purpose}], found: {}", v.type_name()))
+}
+
+/// `ValueToKey`: the key becomes a struct (or map) of the value's `fields`.
+pub struct ValueToKey {
+    fields: Vec<String>,
+}
+
+impl ValueToKey {
+    pub fn new(props: &Props) -> Result<Self> {
+        let fields = names(props, "fields");
+        if fields.is_empty() {
+            return Err(ConnectError::config("Missing required configuration \"fields\" which has no default value."));
+        }
+        Ok(Self { fields })
+    }
+}
+
+impl Transform for ValueToKey {
+    fn apply(&self, mut r: Record) -> Result<Option<Record>> {
+        const PURPOSE: &str = "copying fields from value to key";
+        r.key = match (&r.value.schema, &r.value.value) {
+            (Some(_), Value::Struct(s)) => {
+                let mut fields = Vec::new();
+                for f in &self.fields {
+                    let field = s.schema().field(f).ok_or_else(|| ConnectError::data(format!("Field does not exist: {f}")))?;
+                    fields.push((f.clone(), field.schema.clone()));
+                }
+                let schema = struct_schema(None, fields);
+                let mut key = Struct::new(schema.clone());
+                for f in &self.fields {
+                    key.put(f, s.get(f).cloned().unwrap_or(Value::Null))?;
+                }
+                SchemaAndValue::new(schema, Value::Struct(key))
+            }
+            (None, Value::Map(entries)) => SchemaAndValue::schemaless(Value::Map(
+                self.fields.iter().map(|f| (Value::String(f.clone()), map_get(entries, f).cloned().unwrap_or(Value::Null))).collect(),
+            )),
+            (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", v)),
+            (None, v) => return Err(unsupported(PURPOSE, "Map", v)),
+        };
+        Ok(Some(r))
+    }
+}
+
+/// `ExtractField$Key` / `$Value`: the part becomes one of its fields.
+pub struct ExtractField {
+    part: Part,
+    field: String,
+}
+
+impl ExtractField {
+    pub fn new(part: Part, props: &Props) -> Result<Self> {
+        Ok(Self { part, field: required(props, "field")? })
+    }
+}
+
+impl Transform for ExtractField {
+    fn apply(&self, mut r: Record) -> Result<Option<Record>> {
+        const PURPOSE: &str = "field extraction";
+        let current = self.part.of(&r);
+        let extracted = match (&current.schema, &current.value) {
+            (_, Value::Null) => current.clone(),
+            (Some(schema), Value::Struct(s)) => {
+                let field = schema.field(&self.field).ok_or_else(|| ConnectError::data(format!("Unknown field: {}", self.field)))?;
+                SchemaAndValue::new(field.schema.clone(), s.get(&self.field).cloned().unwrap_or(Value::Null))
+            }
+            (None, Value::Map(entries)) => SchemaAndValue::schemaless(map_get(entries, &self.field).cloned().unwrap_or(Value::Null)),
+            (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", v)),
+            (None, v) => return Err(unsupported(PURPOSE, "Map", v)),
+        };
+        self.part.set(&mut r, extracted);
+        Ok(Some(r))
+    }
+}
+
+/// `ReplaceField$Key` / `$Value`: `include` (or `whitelist`), `exclude`
+/// (or `blacklist`) and `renames` (`old:new,…`).
+pub struct ReplaceField {
+    part: Part,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    renames: Vec<(String, String)>,
+}
+
+impl ReplaceField {
+    pub fn new(part: Part, props: &Props) -> Result<Self> {
+        let either = |a: &str, b: &str| if props.contains_key(a) { names(props, a) } else { names(props, b) };
+        let mut renames = Vec::new();
+        for pair in names(props, "renames") {
+            let (from, to) = pair
+                .split_once(':')
+                .filter(|(f, t)| !f.is_empty() && !t.is_empty())
+                .ok_or_else(|| ConnectError::config(format!("Invalid rename mapping: {pair} (expected old:new) in renames")))?;
+            renames.push((from.to_owned(), to.to_owned()));
+        }
+        Ok(Self { part, include: either("include", "whitelist"), exclude: either("exclude", "blacklist"), renames })
+    }
+
+    fn kept(&self, name: &str) -> bool {
+        !self.exclude.iter().any(|e| e == name) && (self.include.is_empty() || self.include.iter().any(|i| i == name))
+    }
+
+    fn renamed(&self, name: &str) -> String {
+        self.renames.iter().find(|(f, _)| f == name).map_or_else(|| name.to_owned(), |(_, t)| t.clone())
+    }
+}
+
+impl Transform for ReplaceField {
+    fn apply(&self, mut r: Record) -> Result<Option<Record>> {
+        const PURPOSE: &str = "field replacement";
+        let current = self.part.of(&r);
+        let replaced = match (&current.schema, &current.value) {
+            (_, Value::Null) => current.clone(),
+            (Some(schema), Value::Struct(s)) => {
+                let kept: Vec<&Field> = schema.fields.iter().filter(|f| self.kept(&f.name)).collect();
+                let new_schema = struct_schema(Some(schema), kept.iter().map(|f| (self.renamed(&f.name), f.schema.clone())).collect());
+                let mut out = Struct::new(new_schema.clone());
+                for f in kept {
+                    out.put(&self.renamed(&f.name), s.get(&f.name).cloned().unwrap_or(Value::Null))?;
+                }
+                SchemaAndValue::new(new_schema, Value::Struct(out))
+            }
+            (None, Value::Map(entries)) => SchemaAndValue::schemaless(Value::Map(
+                entries
+                    .iter()
+                    .filter(|(k, _)| k.as_str().is_none_or(|k| self.kept(k)))
+                    .map(|(k, v)| (k.as_str().map_or_else(|| k.clone(), |k| Value::String(self.renamed(k))), v.clone()))
+                    .collect(),
+            )),
+            (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", v)),
+            (None, v) => return Err(unsupported(PURPOSE, "Map", v)),
+        };
+        self.part.set(&mut r, replaced);
+        Ok(Some(r))
+    }
+}
+
+/// `HoistField$Key` / `$Value`: wraps the part in a struct (or map) of one `field`.
+pub struct HoistField {
+    part: Part,
+    field: String,
+}
+
+impl HoistField {
+    pub fn new(part: Part, props: &Props) -> Result<Self> {
+        Ok(Self { part, field: required(props, "field")? })
+    }
+}
+
+impl Transform for HoistField {
+    fn apply(&self, mut r: Record) -> Result<Option<Record>> {
+        let current = self.part.of(&r).clone();
+        let hoisted = match current.schema {
+            Some(schema) => {
+                let wrapper = struct_schema(None, vec![(self.field.clone(), schema)]);
+                let mut s = Struct::new(wrapper.clone());
+                s.put(&self.field, current.value)?;
+                SchemaAndValue::new(wrapper, Value::Struct(s))
+            }
+            None => SchemaAndValue::schemaless(Value::Map(vec![(Value::String(self.field.clone()), current.value)])),
+        };
+        self.part.set(&mut r, hoisted);
+        Ok(Some(r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ferry_api::{Headers, SchemaType};
+
+    use super::*;
+
+    fn record(value: SchemaAndValue) -> Record {
+        Record { topic: "t".into(), partition: None, key: SchemaAndValue::NULL, value, timestamp: None, headers: Headers::new() }
+    }
+
+    fn map(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(pairs.iter().map(|(k, v)| (Value::String((*k).into()), v.clone())).collect())
+    }
+
+    #[test]
+    fn schemaless_maps_work_like_structs() {
+        let value = SchemaAndValue::schemaless(map(&[("id", Value::Int64(1)), ("secret", Value::String("x".into())), ("n", Value::Int64(2))]));
+        let p = |pairs: &[(&str, &str)]| -> Props { pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect() };
+        let out = ValueToKey::new(&p(&[("fields", "id")])).expect("config").apply(record(value.clone())).expect("ok").expect("kept");
+        assert_eq!(out.key.value, map(&[("id", Value::Int64(1))]));
+        let out = ReplaceField::new(Part::Value, &p(&[("exclude", "secret"), ("renames", "n:count")]))
+            .expect("config")
+            .apply(record(value.clone()))
+            .expect("ok")
+            .expect("kept");
+        assert_eq!(out.value.value, map(&[("id", Value::Int64(1)), ("count", Value::Int64(2))]));
+        let out = HoistField::new(Part::Value, &p(&[("field", "wrapped")])).expect("config").apply(record(value.clone())).expect("ok").expect("kept");
+        assert_eq!(out.value.value, map(&[("wrapped", value.value.clone())]));
+        let e = ValueToKey::new(&p(&[("fields", "id")])).expect("config").apply(record(SchemaAndValue::schemaless(Value::Int64(3)))).err().expect("refused");
+        assert!(e.message().contains("Only Map objects supported"), "{e}");
+    }
+
+    #[test]
+    fn replace_field_keeps_the_schema_name_and_renames() {
+        let schema = SchemaBuilder::structure().name("com.example.User").field("id", Schema::int32()).field("pw", Schema::string()).build();
+        let mut s = Struct::new(schema.clone());
+        s.put("id", Value::Int32(1)).expect("id");
+        s.put("pw", Value::String("x".into())).expect("pw");
+        let props: Props = [("include".to_owned(), "id".to_owned()), ("renames".to_owned(), "id:user_id".to_owned())].into_iter().collect();
+        let out = ReplaceField::new(Part::Value, &props).expect("config").apply(record(SchemaAndValue::new(schema, Value::Struct(s)))).expect("ok").expect("kept");
+        let schema = out.value.schema.expect("schema");
+        assert_eq!(schema.name.as_deref(), Some("com.example.User"));
+        assert_eq!(schema.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["user_id"]);
+        assert_eq!(schema.kind, SchemaType::Struct);
+    }
+}
