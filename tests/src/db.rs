@@ -128,3 +128,32 @@ pub struct Types {
     pub datetime: &'static str,
     pub now: &'static str,
 }
+
+/// Ends a user's sessions every 50 ms until stopped, as a flapping
+/// database would.
+pub struct SessionKiller {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<usize>,
+}
+
+impl SessionKiller {
+    pub fn start(db: Database, user: &str) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (flag, user) = (stop.clone(), user.to_owned());
+        let thread = std::thread::spawn(move || {
+            let mut killed = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                killed += db.kill_sessions(&user);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            killed
+        });
+        Self { stop, thread }
+    }
+
+    /// Stops; how many sessions were ended.
+    pub fn stop(self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().expect("session killer")
+    }
+}

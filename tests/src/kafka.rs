@@ -105,20 +105,5 @@ pub fn consume_records(bootstrap: &str, topic: &str, count: usize, deadline: Dur
 
 /// Reads a topic from the start until `count` records arrived (or the deadline).
 pub fn consume(bootstrap: &str, topic: &str, count: usize, deadline: Duration) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> {
-    let group = crate::unique("ferry-test-reader");
-    let consumer: BaseConsumer = config(bootstrap)
-        .set("group.id", &group)
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let end = Instant::now() + deadline;
-    let mut out = Vec::new();
-    while out.len() < count && Instant::now() < end {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            out.push((m.key().map(<[u8]>::to_vec), m.payload().map(<[u8]>::to_vec)));
-        }
-    }
-    out
+    consume_records(bootstrap, topic, count, deadline).into_iter().map(|r| (r.key, r.value)).collect()
 }

@@ -20,3 +20,20 @@ pub mod wait;
 pub use kafka::{consume, consume_records, create_topic, produce, Consumed};
 pub use servers::{KafkaServer, SearchServer};
 pub use wait::{unique, wait_until};
+
+/// A broker and a standalone Ferry on it (offsets flushed every 500 ms),
+/// for one test.
+pub struct Pipeline {
+    _dir: tempfile::TempDir,
+    pub kafka: KafkaServer,
+    pub ferry: ferry::Ferry,
+}
+
+impl Pipeline {
+    pub fn start(binary: &str) -> Self {
+        let kafka = KafkaServer::start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ferry = ferry::Ferry::standalone(binary, dir.path(), &kafka.bootstrap(), &[("offset.flush.interval.ms", "500".into())], &[]);
+        Self { _dir: dir, kafka, ferry }
+    }
+}

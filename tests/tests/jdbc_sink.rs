@@ -4,25 +4,16 @@
 
 use std::time::Duration;
 
-use ferry_tests::db::Database;
+use ferry_tests::db::{Database, SessionKiller};
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{create_topic, produce, unique, wait_until, KafkaServer};
+use ferry_tests::{create_topic, produce, unique, wait_until, KafkaServer, Pipeline};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 const WAIT: Duration = Duration::from_secs(90);
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    kafka: KafkaServer,
-    ferry: Ferry,
-}
-
-fn setup() -> Setup {
-    let kafka = KafkaServer::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ferry = Ferry::standalone(BIN, dir.path(), &kafka.bootstrap(), &[("offset.flush.interval.ms", "500".into())], &[]);
-    Setup { _dir: dir, kafka, ferry }
+fn setup() -> Pipeline {
+    Pipeline::start(BIN)
 }
 
 fn post(ferry: &Ferry, config: Value) {
@@ -374,18 +365,7 @@ fn a_database_that_goes_away_mid_stream_loses_nothing() {
     post(&s.ferry, json!({"name": sink, "config": {
         "connector.class": "JdbcSink", "connection.url": db.jdbc_url(), "connection.user": user, "topics": table,
         "pk.mode": "record_key", "retry.backoff.ms": "100", "max.retries": "1000", "connection.backoff.ms": "100"}}));
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let killer = {
-        let (stop, user) = (stop.clone(), user.clone());
-        std::thread::spawn(move || {
-            let mut killed = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                killed += db.kill_sessions(&user);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            killed
-        })
-    };
+    let killer = SessionKiller::start(db, &user);
     for chunk in 0..20i64 {
         let records: Vec<(Vec<u8>, Option<Vec<u8>>)> = (chunk * 500 + 1..=chunk * 500 + 500)
             .map(|id| {
@@ -397,8 +377,7 @@ fn a_database_that_goes_away_mid_stream_loses_nothing() {
         let n = (chunk + 1) * 500;
         wait_for_rows(&s.ferry, db, &format!("SELECT COUNT(*) FROM {table} HAVING COUNT(*) >= {n}"), &n.to_string());
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let killed = killer.join().expect("killer thread");
+    let killed = killer.stop();
     assert!(killed >= 5, "only {killed} sessions were ended; the test did not test");
     let expected: i64 = (1..=10_000).sum();
     assert_eq!(db.query(&format!("SELECT COUNT(*), SUM(id) FROM {table}")).trim(), format!("10000\t{expected}"));

@@ -5,25 +5,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ferry_tests::db::Database;
+use ferry_tests::db::{Database, SessionKiller};
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{consume, create_topic, unique, KafkaServer};
+use ferry_tests::{consume, create_topic, unique, KafkaServer, Pipeline};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    kafka: KafkaServer,
-    ferry: Ferry,
-}
-
-fn setup() -> Setup {
-    let kafka = KafkaServer::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ferry = Ferry::standalone(BIN, dir.path(), &kafka.bootstrap(), &[("offset.flush.interval.ms", "500".into())], &[]);
-    Setup { _dir: dir, kafka, ferry }
+fn setup() -> Pipeline {
+    Pipeline::start(BIN)
 }
 
 /// The payloads of the first `count` records of a topic.
@@ -310,18 +301,7 @@ fn a_database_that_goes_away_loses_and_repeats_nothing() {
         assert_eq!(ids(&s.kafka, &topic, 1, WAIT), [1], "{db:?}");
 
         // Sessions end every 50 ms while rows keep coming.
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let killer = {
-            let (stop, user) = (stop.clone(), user.clone());
-            std::thread::spawn(move || {
-                let mut killed = 0;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    killed += db.kill_sessions(&user);
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                killed
-            })
-        };
+        let killer = SessionKiller::start(db, &user);
         for chunk in 0..10 {
             let from = 5001 + chunk * 100;
             db.exec(&fill(from, from + 99));
@@ -330,8 +310,7 @@ fn a_database_that_goes_away_loses_and_repeats_nothing() {
                 (o["offsets"][0]["offset"]["incrementing"].as_i64() >= Some(from + 99)).then_some(())
             });
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let killed = killer.join().expect("killer thread");
+        let killed = killer.stop();
         assert!(killed >= 5, "{db:?}: only {killed} sessions were ended; the test did not test");
         let logs = s.ferry.logs();
         assert!(logs.contains("reconnecting") || logs.contains("retrying"), "{db:?}: no retry in the logs:\n{logs}");

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use ferry_api::config::{ConfigDef, ConfigKey, ConfigType as T, DefaultValue as D, Importance as I, Parsed, ParsedConfig, Validator};
+use ferry_api::config::{ConfigDef, ConfigKey, ConfigType as T, ConfigValue, DefaultValue as D, Importance as I, Parsed, ParsedConfig, Validator};
 use ferry_api::{ConnectError, Result};
 
-use crate::dialect::{ConnectOptions, DialectKind, Session};
+use crate::dialect::{ConnectOptions, Db, DialectKind, Session};
 use crate::url::JdbcUrl;
 
 pub const CONNECTION_URL: &str = "connection.url";
@@ -82,5 +82,31 @@ impl Connection {
             attempts: u32::try_from(c.int("connection.attempts")).unwrap_or(1),
             backoff: ms(c.long("connection.backoff.ms")),
         })
+    }
+}
+
+/// How long validation waits for the database.
+const VALIDATE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Adds an error to the named key of a validation answer.
+pub fn push_error(values: &mut [ConfigValue], key: &str, message: String) {
+    if let Some(v) = values.iter_mut().find(|v| v.name == key) {
+        v.errors.push(message);
+    }
+}
+
+/// Connects for `config/validate`; a failure is reported on `connection.url`.
+pub async fn validate_connection(options: &ConnectOptions, values: &mut [ConfigValue]) -> Option<Db> {
+    match tokio::time::timeout(VALIDATE_TIMEOUT, Db::connect(options)).await {
+        Ok(Ok(db)) => Some(db),
+        Ok(Err(e)) => {
+            push_error(values, CONNECTION_URL, e.to_string());
+            None
+        }
+        Err(_) => {
+            let message = format!("No answer from {}:{} within {VALIDATE_TIMEOUT:?}", options.url.host, options.url.port);
+            push_error(values, CONNECTION_URL, message);
+            None
+        }
     }
 }

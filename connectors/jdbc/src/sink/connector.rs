@@ -2,7 +2,6 @@
 //! database, and runs `tasks.max` identical tasks.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use ferry_api::config::{ConfigDef, ConfigValue, Props};
@@ -10,21 +9,11 @@ use ferry_api::{Connector, ConnectorContext, Result, SinkConnector, SinkTask};
 
 use super::config::{config_def, SinkConfig, DELETE_ENABLED, INSERT_MODE, PK_FIELDS, PK_MODE};
 use super::task::JdbcSinkTask;
-use crate::connection::CONNECTION_URL;
-use crate::dialect::Db;
-
-/// How long validation waits for the database.
-const VALIDATE_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::connection::{push_error, validate_connection};
 
 #[derive(Default)]
 pub struct JdbcSinkConnector {
     props: Props,
-}
-
-fn push_error(values: &mut [ConfigValue], key: &str, message: String) {
-    if let Some(v) = values.iter_mut().find(|v| v.name == key) {
-        v.errors.push(message);
-    }
 }
 
 #[async_trait]
@@ -52,12 +41,7 @@ impl Connector for JdbcSinkConnector {
                 return values;
             }
         };
-        let o = &config.connection.options;
-        match tokio::time::timeout(VALIDATE_TIMEOUT, Db::connect(o)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => push_error(&mut values, CONNECTION_URL, e.to_string()),
-            Err(_) => push_error(&mut values, CONNECTION_URL, format!("No answer from {}:{} within {VALIDATE_TIMEOUT:?}", o.url.host, o.url.port)),
-        }
+        validate_connection(&config.connection.options, &mut values).await;
         values
     }
 

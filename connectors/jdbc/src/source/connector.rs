@@ -12,10 +12,8 @@ use tokio::task::JoinHandle;
 use super::config::{config_def, SourceConfig, CONNECTION_URL, QUERY, TABLE_WHITELIST, TASK_TABLES};
 use super::tables::{group, mode_column_errors, resolve_incrementing, selected_tables};
 use super::task::JdbcSourceTask;
+use crate::connection::{push_error, validate_connection};
 use crate::dialect::{Db, TableId};
-
-/// How long validation waits for the database.
-const VALIDATE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 pub struct JdbcSourceConnector {
@@ -25,19 +23,9 @@ pub struct JdbcSourceConnector {
     monitor: Option<JoinHandle<()>>,
 }
 
-fn push_error(values: &mut [ConfigValue], key: &str, message: String) {
-    if let Some(v) = values.iter_mut().find(|v| v.name == key) {
-        v.errors.push(message);
-    }
-}
-
 /// Reaches the database and checks what the config asks of it.
 async fn check_database(config: &SourceConfig, values: &mut [ConfigValue]) {
-    let mut db = match tokio::time::timeout(VALIDATE_TIMEOUT, Db::connect(&config.connect)).await {
-        Ok(Ok(db)) => db,
-        Ok(Err(e)) => return push_error(values, CONNECTION_URL, e.to_string()),
-        Err(_) => return push_error(values, CONNECTION_URL, format!("No answer from {}:{} within {VALIDATE_TIMEOUT:?}", config.connect.url.host, config.connect.url.port)),
-    };
+    let Some(mut db) = validate_connection(&config.connect, values).await else { return };
     if let Some(q) = &config.query {
         if let Err(e) = db.prepare(q).await {
             push_error(values, QUERY, e.to_string());

@@ -219,7 +219,7 @@ mod tests {
     use super::*;
 
     fn record(value: SchemaAndValue) -> Record {
-        Record { topic: "t".into(), partition: None, key: SchemaAndValue::NULL, value, timestamp: None, headers: Headers::new() }
+        Record { topic: "t".into(), partition: None, offset: None, key: SchemaAndValue::NULL, value, timestamp: None, headers: Headers::new() }
     }
 
     fn map(pairs: &[(&str, Value)]) -> Value {

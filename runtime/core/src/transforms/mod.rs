@@ -4,6 +4,8 @@
 //! `predicates=p`, `predicates.p.type=<class>`.
 
 mod fields;
+mod insert;
+mod mask;
 mod predicates;
 mod router;
 
@@ -15,6 +17,8 @@ use ferry_api::{ConnectError, Headers, Result, SchemaAndValue};
 pub struct Record {
     pub topic: String,
     pub partition: Option<i32>,
+    /// The record's offset in its topic: sink records only.
+    pub offset: Option<i64>,
     pub key: SchemaAndValue,
     pub value: SchemaAndValue,
     pub timestamp: Option<i64>,
@@ -66,6 +70,16 @@ fn transform(class: &str, props: &Props) -> Result<Box<dyn Transform>> {
         "ReplaceField$Value" => Box::new(fields::ReplaceField::new(Part::Value, props)?),
         "HoistField$Key" => Box::new(fields::HoistField::new(Part::Key, props)?),
         "HoistField$Value" => Box::new(fields::HoistField::new(Part::Value, props)?),
+        "InsertField$Key" => Box::new(insert::InsertField::new(Part::Key, props)?),
+        "InsertField$Value" => Box::new(insert::InsertField::new(Part::Value, props)?),
+        "SetSchemaMetadata$Key" => Box::new(insert::SetSchemaMetadata::new(Part::Key, props)?),
+        "SetSchemaMetadata$Value" => Box::new(insert::SetSchemaMetadata::new(Part::Value, props)?),
+        "DropHeaders" => Box::new(insert::DropHeaders::new(props)?),
+        "MaskField$Key" => Box::new(mask::MaskField::new(Part::Key, props)?),
+        "MaskField$Value" => Box::new(mask::MaskField::new(Part::Value, props)?),
+        "Flatten$Key" => Box::new(mask::Flatten::new(Part::Key, props)?),
+        "Flatten$Value" => Box::new(mask::Flatten::new(Part::Value, props)?),
+        "TimestampRouter" => Box::new(router::TimestampRouter::new(props)?),
         "RegexRouter" => Box::new(router::RegexRouter::new(props)?),
         "Filter" => Box::new(router::Filter),
         _ => return Err(ConnectError::config(format!("Ferry has no transform {class}"))),
@@ -171,7 +185,7 @@ mod tests {
         let mut s = Struct::new(schema.clone());
         s.put("id", Value::Int32(id)).expect("id");
         s.put("name", Value::String(name.into())).expect("name");
-        Record { topic: "users".into(), partition: None, key: SchemaAndValue::NULL, value: SchemaAndValue::new(schema, Value::Struct(s)), timestamp: None, headers: Headers::new() }
+        Record { topic: "users".into(), partition: None, offset: None, key: SchemaAndValue::NULL, value: SchemaAndValue::new(schema, Value::Struct(s)), timestamp: None, headers: Headers::new() }
     }
 
     /// The common chain that puts the primary key into the record key.

@@ -32,6 +32,59 @@ impl Transform for RegexRouter {
     }
 }
 
+/// `TimestampRouter`: the topic becomes `topic.format` (default
+/// `${topic}-${timestamp}`), the record's timestamp written with
+/// `timestamp.format` (Java's SimpleDateFormat letters; default `yyyyMMdd`), in UTC.
+pub struct TimestampRouter {
+    topic_format: String,
+    timestamp_format: String,
+}
+
+/// Java date pattern letters as chrono's, for the common ones.
+fn chrono_format(java: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = java.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|&&x| x == c).count();
+        let piece = match (c, run) {
+            ('y', 2) => "%y".to_owned(),
+            ('y', _) => "%Y".to_owned(),
+            ('M', _) => "%m".to_owned(),
+            ('d', _) => "%d".to_owned(),
+            ('H', _) => "%H".to_owned(),
+            ('m', _) => "%M".to_owned(),
+            ('s', _) => "%S".to_owned(),
+            ('S', n) => format!("%{}f", n.min(9)),
+            ('%', n) => "%%".repeat(n),
+            (c, n) => c.to_string().repeat(n),
+        };
+        out.push_str(&piece);
+        i += run;
+    }
+    out
+}
+
+impl TimestampRouter {
+    pub fn new(props: &Props) -> Result<Self> {
+        Ok(Self {
+            topic_format: props.get("topic.format").cloned().unwrap_or_else(|| "${topic}-${timestamp}".into()),
+            timestamp_format: chrono_format(props.get("timestamp.format").map_or("yyyyMMdd", String::as_str)),
+        })
+    }
+}
+
+impl Transform for TimestampRouter {
+    fn apply(&self, mut r: Record) -> Result<Option<Record>> {
+        let ms = r.timestamp.ok_or_else(|| ConnectError::data(format!("Timestamp missing on record: topic {}", r.topic)))?;
+        let at = chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| ConnectError::data(format!("Timestamp {ms} is out of range")))?;
+        let stamp = at.format(&self.timestamp_format).to_string();
+        r.topic = self.topic_format.replace("${topic}", &r.topic).replace("${timestamp}", &stamp);
+        Ok(Some(r))
+    }
+}
+
 /// `Filter`: drops every record it is applied to (with a predicate, those it matches).
 pub struct Filter;
 
@@ -51,8 +104,17 @@ mod tests {
     fn routes_by_full_match_with_groups() {
         let props: Props = [("regex".to_owned(), "db1\\.(.*)".to_owned()), ("replacement".to_owned(), "mirror-$1".to_owned())].into_iter().collect();
         let router = RegexRouter::new(&props).expect("config");
-        let rec = |t: &str| Record { topic: t.into(), partition: None, key: SchemaAndValue::NULL, value: SchemaAndValue::NULL, timestamp: None, headers: Headers::new() };
+        let rec = |t: &str| Record { topic: t.into(), partition: None, offset: None, key: SchemaAndValue::NULL, value: SchemaAndValue::NULL, timestamp: None, headers: Headers::new() };
         assert_eq!(router.apply(rec("db1.users")).expect("ok").expect("kept").topic, "mirror-users");
         assert_eq!(router.apply(rec("xdb1.users")).expect("ok").expect("kept").topic, "xdb1.users");
+    }
+
+    #[test]
+    fn timestamp_router_formats_like_simpledateformat() {
+        let props: Props = [("timestamp.format".to_owned(), "yyyy.MM.dd-HH".to_owned())].into_iter().collect();
+        let mut r = Record { topic: "logs".into(), partition: None, offset: None, key: SchemaAndValue::NULL, value: SchemaAndValue::NULL, timestamp: Some(1_719_849_600_000), headers: Headers::new() };
+        assert_eq!(TimestampRouter::new(&props).expect("config").apply(r.clone()).expect("ok").expect("kept").topic, "logs-2024.07.01-16");
+        r.timestamp = None;
+        assert!(TimestampRouter::new(&Props::new()).expect("config").apply(r).is_err());
     }
 }

@@ -254,6 +254,7 @@ fn transform(chain: &Chain, r: SinkRecord) -> std::result::Result<Option<SinkRec
     let record = transforms::Record {
         topic: r.topic,
         partition: Some(partition),
+        offset: Some(offset),
         key: r.key,
         value: r.value,
         timestamp: r.timestamp,

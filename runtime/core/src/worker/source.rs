@@ -282,6 +282,7 @@ fn transform(chain: &Chain, r: SourceRecord) -> std::result::Result<Option<Sourc
     let record = transforms::Record {
         topic: r.topic,
         partition: r.partition,
+        offset: None,
         key: r.key,
         value: r.value,
         timestamp: r.timestamp,

@@ -42,18 +42,7 @@ fn bind(v: &Value) -> Result<My> {
         Value::Decimal(d) => My::Bytes(d.to_plain_string().into_bytes()),
         Value::Date(d) => My::Date(d.year().clamp(0, 9999) as u16, d.month() as u8, d.day() as u8, 0, 0, 0, 0),
         Value::Time(t) => My::Time(false, 0, t.hour() as u8, t.minute() as u8, t.second() as u8, t.nanosecond() / 1000),
-        Value::Timestamp(ts) => {
-            let t = ts.naive_utc();
-            My::Date(
-                t.year().clamp(0, 9999) as u16,
-                t.month() as u8,
-                t.day() as u8,
-                t.hour() as u8,
-                t.minute() as u8,
-                t.second() as u8,
-                t.nanosecond().min(999_999_999) / 1000,
-            )
-        }
+        Value::Timestamp(ts) => super::datetime(ts.naive_utc()),
         other => return Err(ConnectError::data(format!("A {} value cannot be written to a column", other.type_name()))),
     })
 }
