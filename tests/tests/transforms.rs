@@ -63,3 +63,54 @@ fn bad_transform_configs_are_refused() {
         assert!(body.to_string().contains(named), "{extra}: {body}");
     }
 }
+
+/// 1,000 malformed JSON messages among 10,000 good ones into a sink with
+/// `errors.tolerance=all` and a dead-letter queue: every good one written,
+/// every bad one in the queue with its headers. With `errors.tolerance=none`
+/// the task fails, and its trace names the offset.
+#[test]
+fn malformed_json_goes_to_the_dead_letter_queue_or_fails_the_task() {
+    let p = ferry_tests::Pipeline::start(BIN);
+    let topic = unique("mixed");
+    let dlq = unique("mixed-dlq");
+    create_topic(&p.kafka.bootstrap(), &topic, 1);
+    let records: Vec<Vec<u8>> = (0..11_000)
+        .map(|i| if i % 11 == 5 { format!("{{\"broken\": {i}").into_bytes() } else { format!("{{\"n\": {i}}}").into_bytes() })
+        .collect();
+    let pairs: Vec<(Option<&[u8]>, Option<&[u8]>)> = records.iter().map(|v| (None, Some(v.as_slice()))).collect();
+    ferry_tests::produce(&p.kafka.bootstrap(), &topic, &pairs);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("good.txt");
+    let sink = |name: &str, file: &std::path::Path, tolerance: &str| json!({"name": name, "config": {
+        "connector.class": "FileStreamSink", "file": file.display().to_string(), "topics": topic,
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+        "errors.tolerance": tolerance, "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.context.headers.enable": "true", "errors.log.enable": "true"}});
+    let (code, body) = p.ferry.call("POST", "/connectors", Some(&sink(&unique("tolerant"), &out, "all").to_string()));
+    assert_eq!(code, 201, "{body}");
+    ferry_tests::wait_until(WAIT, "10,000 good records in the file", || {
+        (std::fs::read_to_string(&out).unwrap_or_default().lines().count() >= 10_000).then_some(())
+    });
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    assert_eq!(written.lines().count(), 10_000);
+    assert!(written.lines().all(|l| l.starts_with("{n=")), "only good records: {}", &written[..200.min(written.len())]);
+    let dead = ferry_tests::consume_records(&p.kafka.bootstrap(), &dlq, 1_000, WAIT);
+    assert_eq!(dead.len(), 1_000);
+    for r in &dead {
+        assert!(r.value.as_deref().is_some_and(|v| v.starts_with(b"{\"broken\"")), "original bytes");
+        assert_eq!(r.header("__connect.errors.stage").as_deref(), Some("VALUE_CONVERTER"));
+        assert_eq!(r.header("__connect.errors.topic").as_deref(), Some(topic.as_str()));
+        let offset: i64 = r.header("__connect.errors.offset").and_then(|o| o.parse().ok()).expect("offset header");
+        assert_eq!(offset % 11, 5);
+    }
+
+    let strict = unique("strict");
+    let (code, body) = p.ferry.call("POST", "/connectors", Some(&sink(&strict, &dir.path().join("strict.txt"), "none").to_string()));
+    assert_eq!(code, 201, "{body}");
+    let status = ferry_tests::wait_until(WAIT, "the strict sink to fail", || {
+        let (_, st) = p.ferry.get(&format!("/connectors/{strict}/status"));
+        (st["tasks"][0]["state"] == "FAILED").then_some(st)
+    });
+    let trace = status["tasks"][0]["trace"].as_str().unwrap_or_default();
+    assert!(trace.contains("offset 5"), "{trace}");
+}

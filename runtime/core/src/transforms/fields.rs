@@ -90,33 +90,58 @@ impl Transform for ValueToKey {
     }
 }
 
-/// `ExtractField$Key` / `$Value`: the part becomes one of its fields.
+/// `ExtractField$Key` / `$Value`: the part becomes one of its fields;
+/// with `field.syntax.version=V2`, a nested one (`a.b.c`, backticks quote
+/// a name with dots: `` `a.b`.c ``).
 pub struct ExtractField {
     part: Part,
-    field: String,
+    path: Vec<String>,
+}
+
+/// Splits a V2 field path on dots outside backticks.
+fn split_path(path: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '`' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut().map_or((), |p| p.push(c)),
+        }
+    }
+    parts
 }
 
 impl ExtractField {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
-        Ok(Self { part, field: required(props, "field")? })
+        let field = required(props, "field")?;
+        let path = match props.get("field.syntax.version").map(|v| v.trim().to_ascii_uppercase()) {
+            None => vec![field],
+            Some(v) if v == "V1" => vec![field],
+            Some(v) if v == "V2" => split_path(&field),
+            Some(v) => return Err(ConnectError::config(format!("Invalid value {v} for configuration field.syntax.version: String must be one of: V1, V2"))),
+        };
+        Ok(Self { part, path })
     }
 }
 
 impl Transform for ExtractField {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
         const PURPOSE: &str = "field extraction";
-        let current = self.part.of(&r);
-        let extracted = match (&current.schema, &current.value) {
-            (_, Value::Null) => current.clone(),
-            (Some(schema), Value::Struct(s)) => {
-                let field = schema.field(&self.field).ok_or_else(|| ConnectError::data(format!("Unknown field: {}", self.field)))?;
-                SchemaAndValue::new(field.schema.clone(), s.get(&self.field).cloned().unwrap_or(Value::Null))
-            }
-            (None, Value::Map(entries)) => SchemaAndValue::schemaless(map_get(entries, &self.field).cloned().unwrap_or(Value::Null)),
-            (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", v)),
-            (None, v) => return Err(unsupported(PURPOSE, "Map", v)),
-        };
-        self.part.set(&mut r, extracted);
+        let mut current = self.part.of(&r).clone();
+        for name in &self.path {
+            current = match (&current.schema, &current.value) {
+                (_, Value::Null) => current,
+                (Some(schema), Value::Struct(s)) => {
+                    let field = schema.field(name).ok_or_else(|| ConnectError::data(format!("Unknown field: {name}")))?;
+                    SchemaAndValue::new(field.schema.clone(), s.get(name).cloned().unwrap_or(Value::Null))
+                }
+                (None, Value::Map(entries)) => SchemaAndValue::schemaless(map_get(entries, name).cloned().unwrap_or(Value::Null)),
+                (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", v)),
+                (None, v) => return Err(unsupported(PURPOSE, "Map", v)),
+            };
+        }
+        self.part.set(&mut r, current);
         Ok(Some(r))
     }
 }
@@ -242,6 +267,17 @@ mod tests {
         assert_eq!(out.value.value, map(&[("wrapped", value.value.clone())]));
         let e = ValueToKey::new(&p(&[("fields", "id")])).expect("config").apply(record(SchemaAndValue::schemaless(Value::Int64(3)))).err().expect("refused");
         assert!(e.message().contains("Only Map objects supported"), "{e}");
+    }
+
+    #[test]
+    fn nested_extraction_with_v2_paths() {
+        let inner = map(&[("a.b", Value::Int64(1)), ("c", map(&[("d", Value::Int64(2))]))]);
+        let value = SchemaAndValue::schemaless(map(&[("x", inner)]));
+        let p = |field: &str| -> Props { [("field".to_owned(), field.to_owned()), ("field.syntax.version".to_owned(), "V2".to_owned())].into_iter().collect() };
+        let get = |field: &str| ExtractField::new(Part::Value, &p(field)).expect("config").apply(record(value.clone())).expect("ok").expect("kept").value.value;
+        assert_eq!(get("x.c.d"), Value::Int64(2));
+        assert_eq!(get("x.`a.b`"), Value::Int64(1));
+        assert_eq!(get("x.missing"), Value::Null);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! `transforms.a.predicate=p`, `transforms.a.negate=true`, and
 //! `predicates=p`, `predicates.p.type=<class>`.
 
+mod cast;
 mod fields;
+mod headers;
 mod insert;
 mod mask;
 mod predicates;
@@ -75,6 +77,11 @@ fn transform(class: &str, props: &Props) -> Result<Box<dyn Transform>> {
         "SetSchemaMetadata$Key" => Box::new(insert::SetSchemaMetadata::new(Part::Key, props)?),
         "SetSchemaMetadata$Value" => Box::new(insert::SetSchemaMetadata::new(Part::Value, props)?),
         "DropHeaders" => Box::new(insert::DropHeaders::new(props)?),
+        "InsertHeader" => Box::new(headers::InsertHeader::new(props)?),
+        "HeaderFrom$Key" => Box::new(headers::HeaderFrom::new(Part::Key, props)?),
+        "HeaderFrom$Value" => Box::new(headers::HeaderFrom::new(Part::Value, props)?),
+        "Cast$Key" => Box::new(cast::Cast::new(Part::Key, props)?),
+        "Cast$Value" => Box::new(cast::Cast::new(Part::Value, props)?),
         "MaskField$Key" => Box::new(mask::MaskField::new(Part::Key, props)?),
         "MaskField$Value" => Box::new(mask::MaskField::new(Part::Value, props)?),
         "Flatten$Key" => Box::new(mask::Flatten::new(Part::Key, props)?),

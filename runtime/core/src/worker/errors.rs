@@ -115,7 +115,8 @@ impl ErrorHandler {
     /// skipped; otherwise the error ends the task.
     pub async fn failed(&self, raw: &LogRecord, stage: Stage, class: &str, error: ConnectError) -> Result<()> {
         if !self.policy.tolerate_all {
-            return Err(ConnectError::new(error.kind(), format!("Tolerance exceeded in error handler: {error}")).with_source(error));
+            let at = format!("{} stage, topic {}, partition {}, offset {}", stage.name(), raw.topic, raw.partition, raw.offset);
+            return Err(ConnectError::new(error.kind(), format!("Tolerance exceeded in error handler ({at}): {error}")).with_source(error));
         }
         if self.policy.log {
             let message = if self.policy.log_messages { format!(" value={:?}", raw.value.as_deref().map(String::from_utf8_lossy)) } else { String::new() };
