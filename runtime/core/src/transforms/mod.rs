@@ -10,6 +10,7 @@ mod insert;
 mod mask;
 mod predicates;
 mod router;
+mod timestamp;
 
 use ferry_api::config::{with_prefix, Props};
 use ferry_api::{ConnectError, Headers, Result, SchemaAndValue};
@@ -86,6 +87,8 @@ fn transform(class: &str, props: &Props) -> Result<Box<dyn Transform>> {
         "MaskField$Value" => Box::new(mask::MaskField::new(Part::Value, props)?),
         "Flatten$Key" => Box::new(mask::Flatten::new(Part::Key, props)?),
         "Flatten$Value" => Box::new(mask::Flatten::new(Part::Value, props)?),
+        "TimestampConverter$Key" => Box::new(timestamp::TimestampConverter::new(Part::Key, props)?),
+        "TimestampConverter$Value" => Box::new(timestamp::TimestampConverter::new(Part::Value, props)?),
         "TimestampRouter" => Box::new(router::TimestampRouter::new(props)?),
         "RegexRouter" => Box::new(router::RegexRouter::new(props)?),
         "Filter" => Box::new(router::Filter),

@@ -41,7 +41,7 @@ pub struct TimestampRouter {
 }
 
 /// Java date pattern letters as chrono's, for the common ones.
-fn chrono_format(java: &str) -> String {
+pub(super) fn chrono_format(java: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = java.chars().collect();
     let mut i = 0;
