@@ -88,7 +88,7 @@ pub fn create_table(dialect: DialectKind, quote: bool, table: &TableId, columns:
     if !keys.is_empty() {
         parts.push(format!("PRIMARY KEY({})", keys.join(",")));
     }
-    Ok(format!("CREATE TABLE {} (\n{})", table.quoted(dialect, quote), parts.iter().map(|p| format!("{p}")).collect::<Vec<_>>().join(",\n")))
+    Ok(format!("CREATE TABLE {} (\n{})", table.quoted(dialect, quote), parts.join(",\n")))
 }
 
 /// ALTER TABLE for fields the table lacks. Only optional or defaulted

@@ -9,6 +9,7 @@ use ferry_api::config::Props;
 use ferry_api::data::SchemaBuilder;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaType, Struct, Value};
 
+use super::fields::struct_schema;
 use super::{Part, Record, Transform};
 
 const TYPES: [&str; 8] = ["int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string"];
@@ -140,15 +141,12 @@ impl Transform for Cast {
             (Some(to), None, v) => SchemaAndValue::schemaless(cast(&v, to)?),
             (None, schema, Value::Null) => SchemaAndValue { schema, value: Value::Null },
             (None, Some(schema), Value::Struct(s)) => {
-                let mut b = SchemaBuilder::structure();
-                for f in &schema.fields {
-                    b = b.field(f.name.clone(), self.target(&f.name).map_or_else(|| f.schema.clone(), |to| schema_of(to, f.schema.optional)));
-                }
-                let mut cast_schema = (*b.build()).clone();
-                cast_schema.name = schema.name.clone();
-                cast_schema.version = schema.version;
-                cast_schema.optional = schema.optional;
-                let cast_schema = Arc::new(cast_schema);
+                let fields = schema
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), self.target(&f.name).map_or_else(|| f.schema.clone(), |to| schema_of(to, f.schema.optional))))
+                    .collect();
+                let cast_schema = struct_schema(Some(&schema), fields);
                 let mut out = Struct::new(cast_schema.clone());
                 for f in &schema.fields {
                     let v = s.get(&f.name).cloned().unwrap_or(Value::Null);

@@ -24,7 +24,7 @@ fn required(props: &Props, key: &str) -> Result<String> {
 
 /// A struct schema with `fields`, keeping the basics (name, version, doc,
 /// parameters, optionality) of `base`, as Connect's SchemaUtil does.
-fn struct_schema(base: Option<&Schema>, fields: Vec<(String, SchemaRef)>) -> SchemaRef {
+pub(super) fn struct_schema(base: Option<&Schema>, fields: Vec<(String, SchemaRef)>) -> SchemaRef {
     let mut b = SchemaBuilder::structure();
     for (name, schema) in fields {
         b = b.field(name, schema);
@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(out.value.value, map(&[("id", Value::Int64(1)), ("count", Value::Int64(2))]));
         let out = HoistField::new(Part::Value, &p(&[("field", "wrapped")])).expect("config").apply(record(value.clone())).expect("ok").expect("kept");
         assert_eq!(out.value.value, map(&[("wrapped", value.value.clone())]));
-        let e = ValueToKey::new(&p(&[("fields", "id")])).expect("config").apply(record(SchemaAndValue::schemaless(Value::Int64(3)))).err().expect("refused");
+        let e = ValueToKey::new(&p(&[("fields", "id")])).expect("config").apply(record(SchemaAndValue::schemaless(Value::Int64(3)))).expect_err("refused");
         assert!(e.message().contains("Only Map objects supported"), "{e}");
     }
 

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use ferry_api::config::Props;
-use ferry_api::data::SchemaBuilder;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, Struct, Value};
 
+use super::fields::struct_schema;
 use super::{Part, Record, Transform};
 
 fn list(props: &Props, key: &str) -> Vec<String> {
@@ -90,15 +90,8 @@ impl Transform for HeaderFrom {
                     r.headers.add(h.clone(), SchemaAndValue::new(field.schema.clone(), s.get(f).cloned().unwrap_or(Value::Null)));
                 }
                 if self.moving {
-                    let mut b = SchemaBuilder::structure();
-                    for f in schema.fields.iter().filter(|f| !self.fields.contains(&f.name)) {
-                        b = b.field(f.name.clone(), f.schema.clone());
-                    }
-                    let mut kept = (*b.build()).clone();
-                    kept.name = schema.name.clone();
-                    kept.version = schema.version;
-                    kept.optional = schema.optional;
-                    let kept = Arc::new(kept);
+                    let fields = schema.fields.iter().filter(|f| !self.fields.contains(&f.name)).map(|f| (f.name.clone(), f.schema.clone())).collect();
+                    let kept = struct_schema(Some(&schema), fields);
                     let mut out = Struct::new(kept.clone());
                     for f in &kept.fields {
                         out.put(&f.name, s.get(&f.name).cloned().unwrap_or(Value::Null))?;

@@ -22,6 +22,9 @@ fn field_spec(props: &Props, key: &str) -> Option<(String, bool)> {
     })
 }
 
+/// A field InsertField adds: name, optional, type (and logical name), value.
+type Addition = (String, bool, SchemaType, Option<&'static str>, Value);
+
 /// `InsertField$Key` / `$Value`: adds the topic, partition, offset,
 /// timestamp or a static string as fields.
 pub struct InsertField {
@@ -48,7 +51,7 @@ impl InsertField {
     }
 
     /// The fields to add: name, optional, schema, value.
-    fn additions(&self, r: &Record) -> Result<Vec<(String, bool, SchemaType, Option<&'static str>, Value)>> {
+    fn additions(&self, r: &Record) -> Result<Vec<Addition>> {
         let mut out = Vec::new();
         if let Some((n, opt)) = &self.topic {
             out.push((n.clone(), *opt, SchemaType::String, None, Value::String(r.topic.clone())));

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
 use ferry_api::config::Props;
-use ferry_api::data::SchemaBuilder;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
+use super::fields::struct_schema;
 use super::{Part, Record, Transform};
 
 /// `MaskField$Key` / `$Value`: `fields` get their type's empty value, or `replacement`.
@@ -149,15 +149,7 @@ impl Transform for Flatten {
             (Some(schema), Value::Struct(s)) => {
                 let mut fields = Vec::new();
                 self.flatten_schema(&schema, "", false, &mut fields);
-                let mut b = SchemaBuilder::structure();
-                for (name, fs) in fields {
-                    b = b.field(name, fs);
-                }
-                let mut flat_schema = (*b.build()).clone();
-                flat_schema.name = schema.name.clone();
-                flat_schema.version = schema.version;
-                flat_schema.optional = schema.optional;
-                let flat_schema = Arc::new(flat_schema);
+                let flat_schema = struct_schema(Some(&schema), fields);
                 let mut values = Vec::new();
                 self.flatten_struct(Some(&s), &schema, "", &mut values);
                 let mut out = Struct::new(flat_schema.clone());
@@ -180,6 +172,7 @@ impl Transform for Flatten {
 
 #[cfg(test)]
 mod tests {
+    use ferry_api::data::SchemaBuilder;
     use ferry_api::Headers;
 
     use super::*;

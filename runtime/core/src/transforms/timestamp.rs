@@ -7,6 +7,7 @@ use ferry_api::config::Props;
 use ferry_api::data::{logical, SchemaBuilder};
 use ferry_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
+use super::fields::struct_schema;
 use super::router::chrono_format;
 use super::{Part, Record, Transform};
 
@@ -118,15 +119,12 @@ impl Transform for TimestampConverter {
             (None, None, v) => SchemaAndValue::schemaless(self.convert(&v)?),
             (Some(_), schema, Value::Null) => SchemaAndValue { schema, value: Value::Null },
             (Some(field), Some(schema), Value::Struct(s)) => {
-                let mut b = SchemaBuilder::structure();
-                for f in &schema.fields {
-                    b = b.field(f.name.clone(), if &f.name == field { self.schema(f.schema.optional) } else { f.schema.clone() });
-                }
-                let mut new_schema = (*b.build()).clone();
-                new_schema.name = schema.name.clone();
-                new_schema.version = schema.version;
-                new_schema.optional = schema.optional;
-                let new_schema = std::sync::Arc::new(new_schema);
+                let fields = schema
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), if &f.name == field { self.schema(f.schema.optional) } else { f.schema.clone() }))
+                    .collect();
+                let new_schema = struct_schema(Some(&schema), fields);
                 let mut out = Struct::new(new_schema.clone());
                 for f in &schema.fields {
                     let v = s.get(&f.name).cloned().unwrap_or(Value::Null);
