@@ -29,10 +29,11 @@ FERRY = os.path.join(ROOT, "target", "release", "ferry")
 class Worker:
     """A standalone Ferry on the embedded log at `log_dir` (or on a broker)."""
 
-    def __init__(self, work, name, log_dir=None, bootstrap=None):
+    def __init__(self, work, name, log_dir=None, bootstrap=None, extra=()):
         self.port = free_port()
         props = os.path.join(work, f"{name}.properties")
         with open(props, "w") as f:
+            f.write("".join(p + "\n" for p in extra))
             f.write((f"bootstrap.servers={bootstrap}\n" if bootstrap else f"log.dir={log_dir}\n")
                     + f"listeners=http://127.0.0.1:{self.port}\noffset.storage.file.filename={work}/{name}.offsets\n"
                     "offset.flush.interval.ms=200\n")
@@ -126,6 +127,7 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--skip-e2e", action="store_true")
     ap.add_argument("--skip-sink", action="store_true", help="only the end-to-end runs")
+    ap.add_argument("--worker-prop", action="append", default=[], metavar="KEY=VALUE", help="an extra property for the end-to-end worker")
     args = ap.parse_args()
     for tool in ("ferry", "ferry-broker-ceiling"):
         if not os.path.exists(os.path.join(ROOT, "target", "release", tool)):
@@ -167,7 +169,7 @@ def main():
                 prefix = f"e2e{log}{int(time.time())}_"
                 topic = prefix + TABLE
                 worker = Worker(work, f"e2e-{log}", log_dir=os.path.join(work, f"e2e-log-{log}") if log == "embedded" else None,
-                                bootstrap=bootstrap if log == "broker" else None)
+                                bootstrap=bootstrap if log == "broker" else None, extra=args.worker_prop)
 
                 def start():
                     worker.create("e2e-source", source_config(prefix))

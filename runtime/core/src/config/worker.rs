@@ -31,6 +31,15 @@ pub fn config_def() -> ConfigDef {
             .validator(Validator::at_least(0.0)))
         .define(key("task.shutdown.graceful.timeout.ms", T::Long, Some("5000"), I::Low,
             "How long a task is given to stop before it is abandoned."))
+        .define(key("task.restart.on.failure", T::Boolean, Some("false"), I::Medium,
+            "Ferry: restart FAILED tasks automatically, after a backoff that doubles with each failure in a row \
+             (Kafka Connect leaves them FAILED until restarted over REST). The status trace says when the next restart is due."))
+        .define(key("task.restart.backoff.initial.ms", T::Long, Some("1000"), I::Low,
+            "Ferry: the wait before the first automatic restart of a FAILED task.")
+            .validator(Validator::at_least(0.0)))
+        .define(key("task.restart.backoff.max.ms", T::Long, Some("300000"), I::Low,
+            "Ferry: the longest wait between automatic restarts; a task that ran this long without failing starts over at the initial backoff.")
+            .validator(Validator::at_least(0.0)))
         .define(key("offset.storage.file.filename", T::String, Some(""), I::High,
             "Standalone mode: the file source offsets are stored in."))
         .define(key("listeners", T::List, Some("http://:8083"), I::Low,
@@ -83,6 +92,8 @@ pub struct WorkerConfig {
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_timeout: Duration,
+    /// Automatic restarts of FAILED tasks: (initial, max) backoff, when enabled.
+    pub task_restart: Option<(Duration, Duration)>,
     pub offset_file: Option<PathBuf>,
     pub listeners: Vec<String>,
     pub advertised_host: Option<String>,
@@ -131,6 +142,9 @@ impl WorkerConfig {
             offset_flush_interval: ms("offset.flush.interval.ms"),
             offset_flush_timeout: ms("offset.flush.timeout.ms"),
             task_shutdown_timeout: ms("task.shutdown.graceful.timeout.ms"),
+            task_restart: c
+                .boolean("task.restart.on.failure")
+                .then(|| (ms("task.restart.backoff.initial.ms"), ms("task.restart.backoff.max.ms"))),
             offset_file,
             listeners: c.list("listeners"),
             advertised_host: c.string("rest.advertised.host.name").filter(|s| !s.is_empty()),

@@ -2,6 +2,7 @@
 //! only thing the REST layer talks to. Its types are the shapes of Kafka
 //! Connect's REST entities; `ferry-rest` only serialises them.
 
+mod restarts;
 mod standalone;
 mod validate;
 mod types;

@@ -66,8 +66,22 @@ impl StandaloneHerder {
             cluster_id: std::sync::OnceLock::new(),
         });
         tokio::spawn(Self::handle_events(Arc::downgrade(&herder), rx));
+        if let Some((initial, max)) = herder.worker.config.task_restart {
+            tokio::spawn(super::restarts::restart_failed_tasks(Arc::downgrade(&herder), initial, max));
+        }
         herder
     }
+
+    /// The tasks of every connector, for the automatic restarts.
+    pub(super) async fn task_ids(&self) -> Vec<TaskId> {
+        let map = self.connectors.lock().await;
+        map.iter().flat_map(|(name, e)| (0..e.task_configs.len() as u32).map(move |i| TaskId::new(name, i))).collect()
+    }
+
+    pub(super) fn status(&self) -> &crate::stores::StatusStore {
+        &self.worker.status
+    }
+
 
     async fn handle_events(herder: Weak<Self>, mut rx: mpsc::UnboundedReceiver<Event>) {
         while let Some(event) = rx.recv().await {
