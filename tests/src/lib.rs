@@ -19,7 +19,7 @@ pub mod wait;
 
 pub use kafka::{consume, consume_records, create_topic, produce, Consumed};
 pub use servers::{KafkaServer, SearchServer};
-pub use wait::{unique, wait_until};
+pub use wait::{poll_until, unique, wait_until};
 
 /// A broker and a standalone Ferry on it (offsets flushed every 500 ms),
 /// for one test.

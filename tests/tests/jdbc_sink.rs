@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ferry_tests::db::{Database, SessionKiller};
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{create_topic, produce, unique, wait_until, KafkaServer, Pipeline};
+use ferry_tests::{create_topic, poll_until, produce, unique, wait_until, KafkaServer, Pipeline};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
@@ -28,7 +28,7 @@ fn name(prefix: &str) -> String {
 /// Waits until `sql` returns `expected` (tab-separated rows).
 fn wait_for_rows(ferry: &Ferry, db: Database, sql: &str, expected: &str) {
     let mut last = String::new();
-    let found = wait_until_or(WAIT, || {
+    let found = poll_until(WAIT, || {
         last = db.try_query(sql).unwrap_or_else(|e| e);
         (last.trim() == expected.trim()).then_some(())
     });
@@ -38,19 +38,6 @@ fn wait_for_rows(ferry: &Ferry, db: Database, sql: &str, expected: &str) {
 fn tail(logs: &str) -> String {
     let lines: Vec<&str> = logs.lines().collect();
     lines[lines.len().saturating_sub(30)..].join("\n")
-}
-
-fn wait_until_or<T>(deadline: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let end = std::time::Instant::now() + deadline;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if std::time::Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

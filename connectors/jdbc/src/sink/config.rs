@@ -67,7 +67,12 @@ pub struct SinkConfig {
 
 impl SinkConfig {
     pub fn parse(props: &Props) -> Result<Self> {
-        let c = config_def().parse(props)?;
+        Self::parse_blaming(props).map_err(|(_, e)| e)
+    }
+
+    /// As [`SinkConfig::parse`], with the key an error is about, for `config/validate`.
+    pub fn parse_blaming(props: &Props) -> std::result::Result<Self, (&'static str, ConnectError)> {
+        let c = config_def().parse(props).map_err(|e| (PK_MODE, e))?;
         let insert_mode = match c.string(INSERT_MODE).unwrap_or_default().to_ascii_lowercase().as_str() {
             "upsert" => InsertMode::Upsert,
             "update" => InsertMode::Update,
@@ -80,25 +85,26 @@ impl SinkConfig {
             _ => PkMode::None,
         };
         let delete_enabled = c.boolean(DELETE_ENABLED);
+        let refuse = |key: &'static str, message: String| Err((key, ConnectError::config(message)));
         if delete_enabled && pk_mode != PkMode::RecordKey {
-            return Err(ConnectError::config(format!(
+            return refuse(DELETE_ENABLED, format!(
                 "Deletes are only supported for pk.mode record_key: set {PK_MODE}=record_key or {DELETE_ENABLED}=false"
-            )));
+            ));
         }
         if insert_mode != InsertMode::Insert && pk_mode == PkMode::None {
-            return Err(ConnectError::config(format!(
+            return refuse(INSERT_MODE, format!(
                 "insert.mode {} needs a primary key: set {PK_MODE} to record_key, record_value or kafka",
                 c.string(INSERT_MODE).unwrap_or_default()
-            )));
+            ));
         }
         let pk_fields = c.list(PK_FIELDS);
         if pk_mode == PkMode::Kafka && !pk_fields.is_empty() && pk_fields.len() != 3 {
-            return Err(ConnectError::config(format!(
+            return refuse(PK_FIELDS, format!(
                 "{PK_FIELDS} for pk.mode kafka names the topic, partition and offset columns: 3 names, or none for the defaults"
-            )));
+            ));
         }
         Ok(Self {
-            connection: Connection::parse(&c, None)?,
+            connection: Connection::parse(&c, None).map_err(|e| (crate::connection::CONNECTION_URL, e))?,
             insert_mode,
             batch_size: usize::try_from(c.int("batch.size")).unwrap_or(3000).max(1),
             delete_enabled,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use ferry_api::config::{ConfigDef, ConfigValue, Props};
 use ferry_api::{Connector, ConnectorContext, Result, SinkConnector, SinkTask};
 
-use super::config::{config_def, SinkConfig, DELETE_ENABLED, INSERT_MODE, PK_FIELDS, PK_MODE};
+use super::config::{config_def, SinkConfig};
 use super::task::JdbcSinkTask;
 use crate::connection::{push_error, validate_connection};
 
@@ -31,12 +31,9 @@ impl Connector for JdbcSinkConnector {
         if values.iter().any(|v| !v.errors.is_empty()) {
             return values;
         }
-        let config = match SinkConfig::parse(props) {
+        let config = match SinkConfig::parse_blaming(props) {
             Ok(c) => c,
-            Err(e) => {
-                // Name the key the message is about.
-                let text = e.to_string();
-                let key = [DELETE_ENABLED, PK_FIELDS, INSERT_MODE].into_iter().find(|k| text.contains(k)).unwrap_or(PK_MODE);
+            Err((key, e)) => {
                 push_error(&mut values, key, e.message().to_owned());
                 return values;
             }

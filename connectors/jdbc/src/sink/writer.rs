@@ -157,6 +157,20 @@ impl Writer {
         self.run_ddl(table, &sql).await
     }
 
+    /// The staging table for COPY-based upserts into `table`'s `columns`, and
+    /// whether it exists already on this connection. A transaction that
+    /// fails forgets every name (its CREATE rolled back with it).
+    fn staging_table(&mut self, table: &TableId, columns: &[&str]) -> (String, bool) {
+        let key = (table.clone(), columns.join(","));
+        if let Some(name) = self.staging.get(&key) {
+            return (name.clone(), true);
+        }
+        self.staging_seq += 1;
+        let name = format!("ferry_upsert_{}", self.staging_seq);
+        self.staging.insert(key, name.clone());
+        (name, false)
+    }
+
     async fn describe(&mut self, table: &TableId) -> Result<Vec<TableColumn>> {
         if let Some(c) = self.tables.get(table) {
             return Ok(c.clone());
@@ -209,20 +223,17 @@ impl Writer {
             rows.push(row);
         }
         let (batch_size, mut insert_mode) = (self.config.batch_size, self.config.insert_mode);
-        // PostgreSQL upserts stage rows in a temporary table made once per connection.
-        let all: Vec<&str> = keys.iter().chain(&values).copied().collect();
-        let (staging, created) = match self.staging.get(&(run.table.clone(), all.join(","))) {
-            Some(name) => (name.clone(), true),
-            None => {
-                self.staging_seq += 1;
-                (format!("ferry_upsert_{}", self.staging_seq), false)
-            }
-        };
         if self.in_doubt && insert_mode == InsertMode::Insert && !keys.is_empty() {
             insert_mode = InsertMode::Upsert;
         }
-        let db = self.connected().await?;
         let key_count = keys.len();
+        if insert_mode == InsertMode::Upsert && !run.delete {
+            rows = last_per_key(rows, key_count);
+        }
+        let all: Vec<&str> = keys.iter().chain(&values).copied().collect();
+        let copy = dialect == DialectKind::Postgres && !run.delete && insert_mode != InsertMode::Update && rows.len() >= COPY_MIN_ROWS;
+        let staging = (copy && insert_mode == InsertMode::Upsert).then(|| self.staging_table(&run.table, &all));
+        let db = self.connected().await?;
         if run.delete {
             let key_rows: Vec<Vec<Value>> = rows.into_iter().map(|r| r.into_iter().take(key_count).collect()).collect();
             for chunk in key_rows.chunks(chunk_rows(key_count, batch_size)) {
@@ -238,21 +249,20 @@ impl Writer {
                 }
             }
             mode => {
-                if mode == InsertMode::Upsert {
-                    rows = last_per_key(rows, key_count);
-                }
-                if dialect == DialectKind::Postgres && rows.len() >= COPY_MIN_ROWS {
+                if copy {
                     let (table, columns) = (run.table.quoted(dialect, sql.quote), sql.columns(&all));
-                    if mode == InsertMode::Insert {
-                        db.copy_in(&table, &columns, &rows).await?;
-                    } else {
-                        if !created {
-                            db.batch(&format!("CREATE TEMP TABLE {staging} ON COMMIT DELETE ROWS AS SELECT {columns} FROM {table} WITH NO DATA")).await?;
+                    match staging {
+                        None => {
+                            db.copy_in(&table, &columns, &rows).await?;
                         }
-                        let staged = format!("pg_temp.{staging}");
-                        db.copy_in(&staged, &columns, &rows).await?;
-                        db.batch(&sql.upsert_from(&staged, &keys, &values)).await?;
-                        self.staging.insert((run.table.clone(), all.join(",")), staging);
+                        Some((staging, created)) => {
+                            if !created {
+                                db.batch(&format!("CREATE TEMP TABLE {staging} ON COMMIT DELETE ROWS AS SELECT {columns} FROM {table} WITH NO DATA")).await?;
+                            }
+                            let staged = format!("pg_temp.{staging}");
+                            db.copy_in(&staged, &columns, &rows).await?;
+                            db.batch(&sql.upsert_from(&staged, &keys, &values)).await?;
+                        }
                     }
                     return Ok(());
                 }

@@ -10,7 +10,7 @@ use ferry_api::data::SchemaBuilder;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaType, Struct, Value};
 
 use super::fields::struct_schema;
-use super::{Part, Record, Transform};
+use super::{required, Part, Record, Transform};
 
 const TYPES: [&str; 8] = ["int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string"];
 
@@ -31,9 +31,7 @@ fn parse_type(t: &str) -> Result<SchemaType> {
 
 impl Cast {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
-        let spec = props.get("spec").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).ok_or_else(|| {
-            ConnectError::config("Missing required configuration \"spec\" which has no default value.")
-        })?;
+        let spec = required(props, "spec")?;
         let items: Vec<&str> = spec.split(',').map(str::trim).collect();
         if items.len() == 1 && !items[0].contains(':') {
             return Ok(Self { part, whole: Some(parse_type(items[0])?), fields: Vec::new() });

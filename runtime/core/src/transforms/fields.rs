@@ -8,19 +8,7 @@ use ferry_api::config::Props;
 use ferry_api::data::SchemaBuilder;
 use ferry_api::{ConnectError, Field, Result, Schema, SchemaAndValue, SchemaRef, Struct, Value};
 
-use super::{Part, Record, Transform};
-
-fn names(props: &Props, key: &str) -> Vec<String> {
-    props.get(key).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
-}
-
-fn required(props: &Props, key: &str) -> Result<String> {
-    props
-        .get(key)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ConnectError::config(format!("Missing required configuration \"{key}\" which has no default value.")))
-}
+use super::{list, required, required_list, Part, Record, Transform};
 
 /// A struct schema with `fields`, keeping the basics (name, version, doc,
 /// parameters, optionality) of `base`, as Connect's SchemaUtil does.
@@ -55,11 +43,7 @@ pub struct ValueToKey {
 
 impl ValueToKey {
     pub fn new(props: &Props) -> Result<Self> {
-        let fields = names(props, "fields");
-        if fields.is_empty() {
-            return Err(ConnectError::config("Missing required configuration \"fields\" which has no default value."));
-        }
-        Ok(Self { fields })
+        Ok(Self { fields: required_list(props, "fields")? })
     }
 }
 
@@ -157,9 +141,9 @@ pub struct ReplaceField {
 
 impl ReplaceField {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
-        let either = |a: &str, b: &str| if props.contains_key(a) { names(props, a) } else { names(props, b) };
+        let either = |a: &str, b: &str| if props.contains_key(a) { list(props, a) } else { list(props, b) };
         let mut renames = Vec::new();
-        for pair in names(props, "renames") {
+        for pair in list(props, "renames") {
             let (from, to) = pair
                 .split_once(':')
                 .filter(|(f, t)| !f.is_empty() && !t.is_empty())

@@ -6,11 +6,7 @@ use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, Struct, Value};
 
 use super::fields::struct_schema;
-use super::{Part, Record, Transform};
-
-fn list(props: &Props, key: &str) -> Vec<String> {
-    props.get(key).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
-}
+use super::{list, missing, Part, Record, Transform};
 
 /// A literal typed as Connect's `Values.parseString` types simple ones:
 /// booleans, the smallest integer type that holds it, doubles, else text.
@@ -44,8 +40,8 @@ pub struct InsertHeader {
 
 impl InsertHeader {
     pub fn new(props: &Props) -> Result<Self> {
-        let header = props.get("header").cloned().ok_or_else(|| ConnectError::config("Missing required configuration \"header\" which has no default value."))?;
-        let literal = props.get("value.literal").ok_or_else(|| ConnectError::config("Missing required configuration \"value.literal\" which has no default value."))?;
+        let header = props.get("header").cloned().ok_or_else(|| missing("header"))?;
+        let literal = props.get("value.literal").ok_or_else(|| missing("value.literal"))?;
         Ok(Self { header, value: parse_literal(literal) })
     }
 }

@@ -7,7 +7,7 @@ use ferry_api::config::Props;
 use ferry_api::data::{logical, SchemaBuilder};
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
-use super::{Part, Record, Transform};
+use super::{required_list, Part, Record, Transform};
 
 /// A field name as InsertField takes it: `name!` required, `name?` or `name` optional.
 fn field_spec(props: &Props, key: &str) -> Option<(String, bool)> {
@@ -185,11 +185,7 @@ pub struct DropHeaders(Vec<String>);
 
 impl DropHeaders {
     pub fn new(props: &Props) -> Result<Self> {
-        let names: Vec<String> = props.get("headers").map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-        if names.is_empty() {
-            return Err(ConnectError::config("Missing required configuration \"headers\" which has no default value."));
-        }
-        Ok(Self(names))
+        Ok(Self(required_list(props, "headers")?))
     }
 }
 

@@ -7,7 +7,7 @@ use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
 use super::fields::struct_schema;
-use super::{Part, Record, Transform};
+use super::{required_list, Part, Record, Transform};
 
 /// `MaskField$Key` / `$Value`: `fields` get their type's empty value, or `replacement`.
 pub struct MaskField {
@@ -18,10 +18,7 @@ pub struct MaskField {
 
 impl MaskField {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
-        let fields: Vec<String> = props.get("fields").map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-        if fields.is_empty() {
-            return Err(ConnectError::config("Missing required configuration \"fields\" which has no default value."));
-        }
+        let fields = required_list(props, "fields")?;
         let replacement = props.get("replacement").cloned().filter(|r| !r.is_empty());
         Ok(Self { part, fields, replacement })
     }

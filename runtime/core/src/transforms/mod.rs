@@ -120,8 +120,24 @@ pub struct Chain {
     steps: Vec<Step>,
 }
 
+/// A comma-separated list key, trimmed, without empty items.
 fn list(props: &Props, key: &str) -> Vec<String> {
     props.get(key).map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+}
+
+/// A list key that must name at least one item.
+fn required_list(props: &Props, key: &str) -> Result<Vec<String>> {
+    Some(list(props, key)).filter(|l| !l.is_empty()).ok_or_else(|| missing(key))
+}
+
+/// A key that must be set and not blank, trimmed.
+fn required(props: &Props, key: &str) -> Result<String> {
+    props.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).ok_or_else(|| missing(key))
+}
+
+/// Connect's error for a required key that is absent.
+fn missing(key: &str) -> ConnectError {
+    ConnectError::config(format!("Missing required configuration \"{key}\" which has no default value."))
 }
 
 impl Chain {
@@ -131,9 +147,7 @@ impl Chain {
         let predicate_names = list(props, "predicates");
         for alias in list(props, "transforms") {
             let own = with_prefix(props, &format!("transforms.{alias}."));
-            let class = own.get("type").filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-                ConnectError::config(format!("Missing required configuration \"transforms.{alias}.type\" which has no default value."))
-            })?;
+            let class = own.get("type").filter(|t| !t.trim().is_empty()).ok_or_else(|| missing(&format!("transforms.{alias}.type")))?;
             let transform = transform(class.trim(), &own).map_err(|e| ConnectError::config(format!("transforms.{alias}: {}", e.message())))?;
             let predicate = match own.get("predicate").map(|p| p.trim()).filter(|p| !p.is_empty()) {
                 None => None,
@@ -142,9 +156,7 @@ impl Chain {
                         return Err(ConnectError::config(format!("transforms.{alias}.predicate names '{p}', which is not in 'predicates'")));
                     }
                     let own = with_prefix(props, &format!("predicates.{p}."));
-                    let class = own.get("type").filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-                        ConnectError::config(format!("Missing required configuration \"predicates.{p}.type\" which has no default value."))
-                    })?;
+                    let class = own.get("type").filter(|t| !t.trim().is_empty()).ok_or_else(|| missing(&format!("predicates.{p}.type")))?;
                     Some(predicate(class.trim(), &own).map_err(|e| ConnectError::config(format!("predicates.{p}: {}", e.message())))?)
                 }
             };

@@ -4,14 +4,14 @@ use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result};
 use regex::Regex;
 
-use super::{Predicate, Record};
+use super::{missing, Predicate, Record};
 
 /// The topic matches `pattern` in full.
 pub struct TopicNameMatches(Regex);
 
 impl TopicNameMatches {
     pub fn new(props: &Props) -> Result<Self> {
-        let pattern = props.get("pattern").ok_or_else(|| ConnectError::config("Missing required configuration \"pattern\" which has no default value."))?;
+        let pattern = props.get("pattern").ok_or_else(|| missing("pattern"))?;
         Regex::new(&format!("^(?:{pattern})$")).map(Self).map_err(|e| ConnectError::config(format!("Invalid regex {pattern} for pattern: {e}")))
     }
 }
@@ -27,7 +27,7 @@ pub struct HasHeaderKey(String);
 
 impl HasHeaderKey {
     pub fn new(props: &Props) -> Result<Self> {
-        props.get("name").map(|n| Self(n.clone())).ok_or_else(|| ConnectError::config("Missing required configuration \"name\" which has no default value."))
+        props.get("name").map(|n| Self(n.clone())).ok_or_else(|| missing("name"))
     }
 }
 

@@ -4,7 +4,7 @@ use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result};
 use regex::Regex;
 
-use super::{Record, Transform};
+use super::{missing, Record, Transform};
 
 /// `RegexRouter`: a topic that matches `regex` in full becomes `replacement`
 /// (`$1` for groups).
@@ -15,10 +15,10 @@ pub struct RegexRouter {
 
 impl RegexRouter {
     pub fn new(props: &Props) -> Result<Self> {
-        let pattern = props.get("regex").ok_or_else(|| ConnectError::config("Missing required configuration \"regex\" which has no default value."))?;
+        let pattern = props.get("regex").ok_or_else(|| missing("regex"))?;
         let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| ConnectError::config(format!("Invalid regex {pattern}: {e}")))?;
         let replacement =
-            props.get("replacement").cloned().ok_or_else(|| ConnectError::config("Missing required configuration \"replacement\" which has no default value."))?;
+            props.get("replacement").cloned().ok_or_else(|| missing("replacement"))?;
         Ok(Self { regex, replacement })
     }
 }

@@ -16,7 +16,7 @@ use super::{report, stop_requested, wait_while_paused, TaskTarget, TopicsSeen, W
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
-use crate::log::{Assignment, LogConsumer, Subscription};
+use crate::log::{Assignment, LogConsumer, LogRecord, Subscription};
 use crate::transforms::{self, Chain};
 
 /// Most records handed to one `put`.
@@ -149,17 +149,13 @@ impl SinkTaskRunner {
                 continue;
             }
             let mut batch = Vec::with_capacity(records.len());
-            let mut skipped = Vec::new();
             for r in &records {
                 match deserialize(&self.converters, r) {
                     Ok(record) if self.chain.is_empty() => batch.push(record),
                     Ok(record) => match transform(&self.chain, record) {
                         Ok(Some(record)) => batch.push(record),
-                        Ok(None) => skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1)),
-                        Err((class, e)) => {
-                            self.errors.failed(r, Stage::Transformation, &class, e).await?;
-                            skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1));
-                        }
+                        Ok(None) => {} // filtered out
+                        Err((class, e)) => self.errors.failed(r, Stage::Transformation, &class, e).await?,
                     },
                     Err((stage, e)) => {
                         let class = match stage {
@@ -168,28 +164,24 @@ impl SinkTaskRunner {
                             Stage::HeaderConverter | Stage::Transformation | Stage::TaskPut => &self.converter_classes[2],
                         };
                         self.errors.failed(r, stage, class, e).await?;
-                        skipped.push((TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1));
                     }
                 }
             }
             self.errors.remember(&records);
-            self.put(batch).await?;
-            // A skipped record counts as consumed once the batch around it is written.
-            for (tp, next) in skipped {
-                advance(&mut self.consumed, tp, next);
-            }
+            self.put(batch, &records).await?;
         }
     }
 
-    async fn put(&mut self, batch: Vec<SinkRecord>) -> Result<()> {
-        let mut next: PartitionOffsets = HashMap::new();
-        for r in &batch {
+    /// Puts the batch; then every polled record counts as consumed, the
+    /// ones filtered out or sent to the dead-letter queue too. Offsets and
+    /// active topics are the consumed ones, whatever transforms renamed.
+    async fn put(&mut self, batch: Vec<SinkRecord>, polled: &[LogRecord]) -> Result<()> {
+        for r in polled {
             self.topics_seen.note(&self.worker.status, &self.id.connector, &r.topic);
-            next.insert(r.topic_partition(), r.offset + 1);
         }
         self.task.put(batch).await?;
-        for (tp, o) in next {
-            advance(&mut self.consumed, tp, o);
+        for r in polled {
+            advance(&mut self.consumed, TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1);
         }
         Ok(())
     }
