@@ -1,36 +1,10 @@
 //! Transforms between fields and headers: InsertHeader, HeaderFrom.
 
-use std::sync::Arc;
-
 use ferry_api::config::Props;
-use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, Struct, Value};
+use ferry_api::{ConnectError, Result, SchemaAndValue, Struct, Value};
 
 use super::fields::struct_schema;
 use super::{list, missing, Part, Record, Transform};
-
-/// A literal typed as Connect's `Values.parseString` types simple ones:
-/// booleans, the smallest integer type that holds it, doubles, else text.
-fn parse_literal(text: &str) -> SchemaAndValue {
-    let t = text.trim();
-    let typed = |schema: Arc<Schema>, v: Value| SchemaAndValue::new(schema, v);
-    if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
-        return typed(Schema::boolean(), Value::Boolean(t.eq_ignore_ascii_case("true")));
-    }
-    if let Ok(i) = t.parse::<i64>() {
-        return match i {
-            i if i8::try_from(i).is_ok() => typed(Schema::int8(), Value::Int8(i as i8)),
-            i if i16::try_from(i).is_ok() => typed(Schema::int16(), Value::Int16(i as i16)),
-            i if i32::try_from(i).is_ok() => typed(Schema::int32(), Value::Int32(i as i32)),
-            i => typed(Schema::int64(), Value::Int64(i)),
-        };
-    }
-    if t.contains('.') {
-        if let Ok(f) = t.parse::<f64>() {
-            return typed(Schema::float64(), Value::Float64(f));
-        }
-    }
-    typed(Schema::string(), Value::String(text.to_owned()))
-}
 
 /// `InsertHeader`: adds `header` with the value `value.literal`.
 pub struct InsertHeader {
@@ -42,7 +16,7 @@ impl InsertHeader {
     pub fn new(props: &Props) -> Result<Self> {
         let header = props.get("header").cloned().ok_or_else(|| missing("header"))?;
         let literal = props.get("value.literal").ok_or_else(|| missing("value.literal"))?;
-        Ok(Self { header, value: parse_literal(literal) })
+        Ok(Self { header, value: super::literal::parse_string(literal) })
     }
 }
 
@@ -119,10 +93,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn literals_are_typed_and_fields_move_to_headers() {
-        assert_eq!(parse_literal("42").value, Value::Int8(42));
-        assert_eq!(parse_literal("40000").value, Value::Int32(40000));
-        assert_eq!(parse_literal("hello").value, Value::String("hello".into()));
+    fn fields_move_to_headers() {
         let r = Record {
             topic: "t".into(), partition: None, offset: None, key: SchemaAndValue::NULL,
             value: SchemaAndValue::schemaless(Value::Map(vec![(Value::String("trace".into()), Value::String("abc".into())), (Value::String("n".into()), Value::Int64(1))])),

@@ -58,9 +58,11 @@ impl Transform for MaskField {
         let masked = match (current.schema, current.value) {
             (schema, Value::Null) => SchemaAndValue { schema, value: Value::Null },
             (Some(schema), Value::Struct(mut s)) => {
+                // Fields the schema lacks are no error, as in Connect.
                 for f in &self.fields {
-                    let v = s.get(f).cloned().ok_or_else(|| ConnectError::data(format!("Unknown field: {f}")))?;
-                    s.put(f, self.mask(&v)?)?;
+                    if let Some(v) = s.get(f).cloned() {
+                        s.put(f, self.mask(&v)?)?;
+                    }
                 }
                 SchemaAndValue::new(schema, Value::Struct(s))
             }
@@ -68,6 +70,12 @@ impl Transform for MaskField {
                 for (k, v) in entries.iter_mut() {
                     if k.as_str().is_some_and(|k| self.fields.iter().any(|f| f == k)) {
                         *v = self.mask(v)?;
+                    }
+                }
+                // As Connect's, a field the map lacks is added, masked: null.
+                for f in &self.fields {
+                    if !entries.iter().any(|(k, _)| k.as_str() == Some(f)) {
+                        entries.push((Value::String(f.clone()), Value::Null));
                     }
                 }
                 SchemaAndValue::schemaless(Value::Map(entries))

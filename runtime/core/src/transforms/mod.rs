@@ -4,9 +4,11 @@
 //! `predicates=p`, `predicates.p.type=<class>`.
 
 mod cast;
+mod date_format;
 mod fields;
 mod headers;
 mod insert;
+mod literal;
 mod mask;
 mod predicates;
 mod router;

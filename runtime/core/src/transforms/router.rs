@@ -4,6 +4,7 @@ use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result};
 use regex::Regex;
 
+use super::date_format::chrono_format;
 use super::{missing, Record, Transform};
 
 /// `RegexRouter`: a topic that matches `regex` in full becomes `replacement`
@@ -40,37 +41,11 @@ pub struct TimestampRouter {
     timestamp_format: String,
 }
 
-/// Java date pattern letters as chrono's, for the common ones.
-pub(super) fn chrono_format(java: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = java.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let run = chars[i..].iter().take_while(|&&x| x == c).count();
-        let piece = match (c, run) {
-            ('y', 2) => "%y".to_owned(),
-            ('y', _) => "%Y".to_owned(),
-            ('M', _) => "%m".to_owned(),
-            ('d', _) => "%d".to_owned(),
-            ('H', _) => "%H".to_owned(),
-            ('m', _) => "%M".to_owned(),
-            ('s', _) => "%S".to_owned(),
-            ('S', n) => format!("%{}f", n.min(9)),
-            ('%', n) => "%%".repeat(n),
-            (c, n) => c.to_string().repeat(n),
-        };
-        out.push_str(&piece);
-        i += run;
-    }
-    out
-}
-
 impl TimestampRouter {
     pub fn new(props: &Props) -> Result<Self> {
         Ok(Self {
             topic_format: props.get("topic.format").cloned().unwrap_or_else(|| "${topic}-${timestamp}".into()),
-            timestamp_format: chrono_format(props.get("timestamp.format").map_or("yyyyMMdd", String::as_str)),
+            timestamp_format: chrono_format(props.get("timestamp.format").map_or("yyyyMMdd", String::as_str))?,
         })
     }
 }

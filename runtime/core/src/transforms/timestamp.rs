@@ -8,7 +8,7 @@ use ferry_api::data::{logical, SchemaBuilder};
 use ferry_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
 use super::fields::struct_schema;
-use super::router::chrono_format;
+use super::date_format::chrono_format;
 use super::{Part, Record, Transform};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl TimestampConverter {
             other => return Err(ConnectError::config(format!("Invalid value {other} for configuration unix.precision"))),
         };
         let field = props.get("field").map(|f| f.trim().to_owned()).filter(|f| !f.is_empty());
-        Ok(Self { part, target, field, format: format.map(|f| chrono_format(&f)), per_second })
+        Ok(Self { part, target, field, format: format.map(|f| chrono_format(&f)).transpose()?, per_second })
     }
 
     /// The instant a value stands for.
@@ -66,9 +66,10 @@ impl TimestampConverter {
             Value::Timestamp(t) => *t,
             Value::Date(d) => d.and_time(NaiveTime::MIN).and_utc(),
             Value::Time(t) => NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(bad)?.and_time(*t).and_utc(),
+            // Connect keeps milliseconds: finer units are truncated, as Java's division does.
             Value::Int64(n) => {
-                let nanos = i128::from(*n) * 1_000_000_000 / i128::from(self.per_second);
-                DateTime::from_timestamp_nanos(i64::try_from(nanos).map_err(|_| bad())?)
+                let ms = i128::from(*n) * 1_000 / i128::from(self.per_second);
+                DateTime::from_timestamp_millis(i64::try_from(ms).map_err(|_| bad())?).ok_or_else(bad)?
             }
             Value::String(s) => {
                 let format = self.format.as_deref().ok_or_else(|| ConnectError::data("TimestampConverter needs format to read strings"))?;
@@ -88,7 +89,10 @@ impl TimestampConverter {
         let at = self.instant(v)?;
         Ok(match self.target {
             Target::String => Value::String(at.format(self.format.as_deref().unwrap_or("%Y-%m-%d")).to_string()),
-            Target::Unix => Value::Int64(i64::try_from(i128::from(at.timestamp_nanos_opt().unwrap_or(0)) * i128::from(self.per_second) / 1_000_000_000).unwrap_or(i64::MAX)),
+            Target::Unix => {
+                let units = i128::from(at.timestamp_millis()) * i128::from(self.per_second) / 1_000;
+                Value::Int64(i64::try_from(units).map_err(|_| ConnectError::data(format!("{at} does not fit a unix number")))?)
+            }
             Target::Date => Value::Date(at.date_naive()),
             Target::Time => Value::Time(at.time()),
             Target::Timestamp => Value::Timestamp(at),

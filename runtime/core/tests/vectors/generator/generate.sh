@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates ../from_connect.jsonl and ../to_connect.jsonl from the reference
-# Kafka Connect 3.9 jars (REFERENCE_CLASSPATH, default the reference-connect cache).
+# Regenerates the vectors beside this folder from the reference Kafka Connect
+# 3.9 jars (REFERENCE_CLASSPATH, default the reference-connect cache):
+# ../from_connect.jsonl and ../to_connect.jsonl (JsonConverter) and
+# ../transforms.jsonl (transforms and predicates).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cp="${REFERENCE_CLASSPATH:-$HOME/.cache/reference-connect/classpath}/*"
 out="$(mktemp -d)"
-javac -d "$out" -cp "$cp" "$here/JsonVectors.java"
+javac -d "$out" -cp "$cp" "$here/JsonVectors.java" "$here/TransformVectors.java"
 java -cp "$cp:$out" JsonVectors "$here/.."
+java -cp "$cp:$out" TransformVectors "$here/.."
 rm -rf "$out"
 wc -l "$here"/../*.jsonl
