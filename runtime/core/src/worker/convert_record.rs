@@ -1,24 +1,24 @@
 //! Between a Connect record and a log record: the converters' half of the
 //! record path.
 
-use ferry_api::{ConnectError, Headers, Result, SinkRecord, SourceRecord};
+use ferry_api::{ConnectError, Headers, SinkRecord, SourceRecord};
 
 use super::errors::Stage;
 
 use crate::convert::Converters;
 use crate::log::{LogRecord, ProduceRecord};
 
-pub fn serialize(conv: &Converters, record: &SourceRecord) -> Result<ProduceRecord> {
+pub fn serialize(conv: &Converters, record: &SourceRecord) -> std::result::Result<ProduceRecord, (Stage, ConnectError)> {
     let topic = &record.topic;
     let mut headers = Vec::with_capacity(record.headers.0.len());
     for h in record.headers.iter() {
-        headers.push((h.key.clone(), conv.header.from_connect_header(topic, &h.key, &h.value)?));
+        headers.push((h.key.clone(), conv.header.from_connect_header(topic, &h.key, &h.value).map_err(|e| (Stage::HeaderConverter, e))?));
     }
     Ok(ProduceRecord {
         topic: topic.clone(),
         partition: record.partition,
-        key: conv.key.from_connect_data(topic, &record.key)?,
-        value: conv.value.from_connect_data(topic, &record.value)?,
+        key: conv.key.from_connect_data(topic, &record.key).map_err(|e| (Stage::KeyConverter, e))?,
+        value: conv.value.from_connect_data(topic, &record.value).map_err(|e| (Stage::ValueConverter, e))?,
         timestamp: record.timestamp,
         headers,
     })

@@ -6,11 +6,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use ferry_api::config::Props;
 use ferry_api::{ConnectError, ErrantRecordReporter, ErrorKind, Result, SinkRecord};
 use tokio::sync::Mutex as AsyncMutex;
+use tokio::time::Instant;
 
 use crate::herder::TaskId;
 use crate::log::{LogProducer, LogRecord, ProduceRecord};
@@ -37,9 +39,79 @@ impl Stage {
     }
 }
 
+/// `errors.retry.timeout` and `errors.retry.delay.max.ms`: a converter or
+/// transform that fails with a retriable error is tried again, waiting
+/// 300 ms, then twice as long each time (at most the max delay), until the
+/// timeout has passed since the first try. Connect's defaults: no retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// `None`: retry forever (`errors.retry.timeout=-1`).
+    pub timeout: Option<Duration>,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { timeout: Some(Duration::ZERO), max_delay: Duration::from_secs(60) }
+    }
+}
+
+/// Connect's first wait between tries.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(300);
+
+impl RetryPolicy {
+    fn from_props(props: &Props) -> Self {
+        let ms = |k: &str| props.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+        let default = Self::default();
+        Self {
+            timeout: match ms("errors.retry.timeout") {
+                Some(-1) => None,
+                Some(t) => Some(Duration::from_millis(t.max(0) as u64)),
+                None => default.timeout,
+            },
+            max_delay: ms("errors.retry.delay.max.ms").map_or(default.max_delay, |d| Duration::from_millis(d.max(0) as u64)),
+        }
+    }
+
+    /// As [`Self::run`], for an operation that consumes its input: the
+    /// input is cloned for each try only when retries are configured.
+    pub async fn run_owned<I: Clone, T, E>(&self, input: I, mut op: impl FnMut(I) -> std::result::Result<T, E>, error: impl Fn(&E) -> &ConnectError) -> std::result::Result<T, E> {
+        if self.timeout == Some(Duration::ZERO) {
+            return op(input);
+        }
+        self.run(|| op(input.clone()), error).await
+    }
+
+    /// Runs `op` until it succeeds, fails with an error that is not
+    /// retriable, or the time for retries is up; `error` finds the
+    /// ConnectError in what `op` returns.
+    pub async fn run<T, E>(&self, mut op: impl FnMut() -> std::result::Result<T, E>, error: impl Fn(&E) -> &ConnectError) -> std::result::Result<T, E> {
+        let start = Instant::now();
+        let mut delay = FIRST_RETRY_DELAY;
+        loop {
+            let e = match op() {
+                Ok(v) => return Ok(v),
+                Err(e) if error(&e).kind() != ErrorKind::Retriable => return Err(e),
+                Err(e) => e,
+            };
+            let left = match self.timeout {
+                None => delay,
+                Some(t) => t.saturating_sub(start.elapsed()),
+            };
+            if left.is_zero() {
+                return Err(e);
+            }
+            tracing::debug!("retrying after a retriable error: {}", error(&e));
+            tokio::time::sleep(delay.min(self.max_delay).min(left)).await;
+            delay = delay.saturating_mul(2);
+        }
+    }
+}
+
 /// The connector's `errors.*` settings.
 #[derive(Debug, Clone, Default)]
 pub struct ErrorPolicy {
+    pub retry: RetryPolicy,
     pub tolerate_all: bool,
     pub log: bool,
     pub log_messages: bool,
@@ -51,6 +123,7 @@ impl ErrorPolicy {
     pub fn from_props(props: &Props) -> Self {
         let flag = |k: &str| props.get(k).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         Self {
+            retry: RetryPolicy::from_props(props),
             tolerate_all: props.get("errors.tolerance").is_some_and(|v| v.trim().eq_ignore_ascii_case("all")),
             log: flag("errors.log.enable"),
             log_messages: flag("errors.log.include.messages"),
@@ -99,6 +172,10 @@ impl ErrorHandler {
 
     pub fn tolerates(&self) -> bool {
         self.policy.tolerate_all
+    }
+
+    pub fn retry(&self) -> RetryPolicy {
+        self.policy.retry
     }
 
     /// Remembers the batch about to be put, for reports about its records.
@@ -180,5 +257,52 @@ impl ErrantRecordReporter for TaskReporter {
         });
         let copy = ConnectError::new(error.kind(), error.message().to_owned());
         handler.failed(&raw, Stage::TaskPut, &handler.task_class, copy).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(pairs: &[(&str, &str)]) -> RetryPolicy {
+        RetryPolicy::from_props(&pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    /// Fails retriably `n` times, then succeeds; counts the tries.
+    fn flaky(n: usize, tries: &mut usize) -> Result<&'static str> {
+        *tries += 1;
+        if *tries <= n {
+            Err(ConnectError::retriable("not yet"))
+        } else {
+            Ok("done")
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retriable_errors_are_retried_until_the_timeout() {
+        let p = policy(&[("errors.retry.timeout", "5000"), ("errors.retry.delay.max.ms", "1000")]);
+        let (start, mut tries) = (Instant::now(), 0);
+        assert_eq!(p.run(|| flaky(3, &mut tries), |e| e).await.expect("succeeds"), "done");
+        assert_eq!(tries, 4);
+        // Waits of 300, 600 and 1000 (capped) ms.
+        assert_eq!(start.elapsed(), Duration::from_millis(1900));
+
+        let (start, mut tries) = (Instant::now(), 0);
+        assert!(p.run(|| flaky(100, &mut tries), |e| e).await.is_err(), "gives up");
+        assert_eq!(start.elapsed(), Duration::from_millis(5000), "gives up at the timeout");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn defaults_do_not_retry_and_other_errors_are_not_retried() {
+        let mut tries = 0;
+        assert!(policy(&[]).run(|| flaky(1, &mut tries), |e| e).await.is_err());
+        assert_eq!(tries, 1);
+        let forever = policy(&[("errors.retry.timeout", "-1")]);
+        assert_eq!(forever.timeout, None);
+        let mut tries = 0;
+        assert!(forever.run(|| flaky(30, &mut tries), |e| e).await.is_ok(), "retries without end");
+        let mut tries = 0;
+        let fatal = forever.run(|| { tries += 1; Err::<(), _>(ConnectError::data("bad record")) }, |e| e).await;
+        assert!(fatal.is_err() && tries == 1, "a data error is not retried");
     }
 }

@@ -149,10 +149,11 @@ impl SinkTaskRunner {
                 continue;
             }
             let mut batch = Vec::with_capacity(records.len());
+            let retry = self.errors.retry();
             for r in &records {
-                match deserialize(&self.converters, r) {
+                match retry.run(|| deserialize(&self.converters, r), |(_, e)| e).await {
                     Ok(record) if self.chain.is_empty() => batch.push(record),
-                    Ok(record) => match transform(&self.chain, record) {
+                    Ok(record) => match retry.run_owned(record, |r| transform(&self.chain, r), |(_, e)| e).await {
                         Ok(Some(record)) => batch.push(record),
                         Ok(None) => {} // filtered out
                         Err((class, e)) => self.errors.failed(r, Stage::Transformation, &class, e).await?,

@@ -145,22 +145,20 @@ impl SourceTaskRunner {
     }
 
     async fn send(&mut self, record: SourceRecord) -> Result<()> {
+        let retry = self.policy.retry;
         let record = if self.chain.is_empty() {
             record
         } else {
-            match transform(&self.chain, record) {
+            match retry.run_owned(record, |r| transform(&self.chain, r), |(_, e)| e).await {
                 Ok(Some(r)) => r,
                 Ok(None) => return Ok(()),
-                Err((class, e)) if self.policy.tolerate_all => {
-                    if self.policy.log {
-                        tracing::error!(task = %self.id, stage = "TRANSFORMATION", class = %class, "error processing a record: {e}");
-                    }
-                    return Ok(());
-                }
-                Err((_, e)) => return Err(ConnectError::new(e.kind(), format!("Tolerance exceeded in error handler: {}", e.message()))),
+                Err((class, e)) => return self.skip_or_fail("TRANSFORMATION", &class, e),
             }
         };
-        let mut out = serialize(&self.converters, &record)?;
+        let mut out = match retry.run(|| serialize(&self.converters, &record), |(_, e)| e).await {
+            Ok(out) => out,
+            Err((stage, e)) => return self.skip_or_fail(stage.name(), "converter", e),
+        };
         self.topics_seen.note(&self.worker.status, &self.id.connector, &record.topic);
         let partition = self.pending.partition_key(record.source_partition);
         loop {
@@ -176,6 +174,19 @@ impl SourceTaskRunner {
                 }
             }
         }
+    }
+
+    /// A record that failed at `stage`: skipped (and logged, as asked) under
+    /// `errors.tolerance=all`, else the end of the task. A skipped record's
+    /// offset is not stored until a later record of its partition is acknowledged.
+    fn skip_or_fail(&self, stage: &str, class: &str, e: ConnectError) -> Result<()> {
+        if !self.policy.tolerate_all {
+            return Err(ConnectError::new(e.kind(), format!("Tolerance exceeded in error handler ({stage} stage): {}", e.message())).with_source(e));
+        }
+        if self.policy.log {
+            tracing::error!(task = %self.id, stage, class, "error processing a record: {e}");
+        }
+        Ok(())
     }
 
     /// Stores acknowledged offsets and tells the task.
