@@ -140,6 +140,20 @@ impl Struct {
         &self.values
     }
 
+    /// A struct of `values` in the schema's field order: what transforms
+    /// build from the values of another struct, without copying them.
+    pub fn from_values(schema: SchemaRef, values: Vec<Value>) -> Result<Self> {
+        if values.len() != schema.fields.len() {
+            return Err(ConnectError::data(format!("A struct of {} fields cannot take {} values", schema.fields.len(), values.len())));
+        }
+        Ok(Self { schema, values })
+    }
+
+    /// The values, in field order.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
     pub fn get(&self, field: &str) -> Option<&Value> {
         self.schema.field(field).map(|f| &self.values[f.index])
     }

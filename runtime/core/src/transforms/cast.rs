@@ -9,6 +9,7 @@ use ferry_api::config::Props;
 use ferry_api::data::SchemaBuilder;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaType, Struct, Value};
 
+use super::cache::SchemaCache;
 use super::fields::struct_schema;
 use super::{required, Part, Record, Transform};
 
@@ -19,6 +20,8 @@ pub struct Cast {
     /// The whole part's type, or per-field types.
     whole: Option<SchemaType>,
     fields: Vec<(String, SchemaType)>,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 fn parse_type(t: &str) -> Result<SchemaType> {
@@ -34,7 +37,7 @@ impl Cast {
         let spec = required(props, "spec")?;
         let items: Vec<&str> = spec.split(',').map(str::trim).collect();
         if items.len() == 1 && !items[0].contains(':') {
-            return Ok(Self { part, whole: Some(parse_type(items[0])?), fields: Vec::new() });
+            return Ok(Self { schemas: SchemaCache::default(), part, whole: Some(parse_type(items[0])?), fields: Vec::new() });
         }
         let mut fields = Vec::new();
         for item in items {
@@ -43,7 +46,7 @@ impl Cast {
             })?;
             fields.push((f.trim().to_owned(), parse_type(t)?));
         }
-        Ok(Self { part, whole: None, fields })
+        Ok(Self { schemas: SchemaCache::default(), part, whole: None, fields })
     }
 
     fn target(&self, field: &str) -> Option<SchemaType> {
@@ -133,27 +136,30 @@ fn schema_of(to: SchemaType, optional: bool) -> Arc<Schema> {
 
 impl Transform for Cast {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let out = match (self.whole, current.schema, current.value) {
             (Some(to), Some(schema), v) => SchemaAndValue::new(schema_of(to, schema.optional), cast(&v, to)?),
             (Some(to), None, v) => SchemaAndValue::schemaless(cast(&v, to)?),
             (None, schema, Value::Null) => SchemaAndValue { schema, value: Value::Null },
             (None, Some(schema), Value::Struct(s)) => {
-                let fields = schema
-                    .fields
-                    .iter()
-                    .map(|f| (f.name.clone(), self.target(&f.name).map_or_else(|| f.schema.clone(), |to| schema_of(to, f.schema.optional))))
-                    .collect();
-                let cast_schema = struct_schema(Some(&schema), fields);
-                let mut out = Struct::new(cast_schema.clone());
-                for f in &schema.fields {
-                    let v = s.get(&f.name).cloned().unwrap_or(Value::Null);
-                    out.put(&f.name, match self.target(&f.name) {
-                        Some(to) => cast(&v, to)?,
-                        None => v,
-                    })?;
-                }
-                SchemaAndValue::new(cast_schema, Value::Struct(out))
+                let cast_schema = self.schemas.get(&schema, || {
+                    let fields = schema
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.clone(), self.target(&f.name).map_or_else(|| f.schema.clone(), |to| schema_of(to, f.schema.optional))))
+                        .collect();
+                    Ok(struct_schema(Some(&schema), fields))
+                })?;
+                let values = s
+                    .into_values()
+                    .into_iter()
+                    .zip(&schema.fields)
+                    .map(|(v, f)| match self.target(&f.name) {
+                        Some(to) => cast(&v, to),
+                        None => Ok(v),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                SchemaAndValue::new(cast_schema.clone(), Value::Struct(Struct::from_values(cast_schema, values)?))
             }
             (None, None, Value::Map(entries)) => {
                 let mut out = Vec::with_capacity(entries.len());

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use ferry_api::config::Props;
 use ferry_api::data::SchemaBuilder;
-use ferry_api::{ConnectError, Field, Result, Schema, SchemaAndValue, SchemaRef, Struct, Value};
+use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaRef, Struct, Value};
 
+use super::cache::SchemaCache;
 use super::{list, required, required_list, Part, Record, Transform};
 
 /// A struct schema with `fields`, keeping the basics (name, version, doc,
@@ -39,11 +40,13 @@ fn unsupported(purpose: &str, kind: &str, v: &Value) -> ConnectError {
 /// `ValueToKey`: the key becomes a struct (or map) of the value's `fields`.
 pub struct ValueToKey {
     fields: Vec<String>,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl ValueToKey {
     pub fn new(props: &Props) -> Result<Self> {
-        Ok(Self { fields: required_list(props, "fields")? })
+        Ok(Self { schemas: SchemaCache::default(), fields: required_list(props, "fields")? })
     }
 }
 
@@ -52,12 +55,14 @@ impl Transform for ValueToKey {
         const PURPOSE: &str = "copying fields from value to key";
         r.key = match (&r.value.schema, &r.value.value) {
             (Some(_), Value::Struct(s)) => {
-                let mut fields = Vec::new();
-                for f in &self.fields {
-                    let field = s.schema().field(f).ok_or_else(|| ConnectError::data(format!("Field does not exist: {f}")))?;
-                    fields.push((f.clone(), field.schema.clone()));
-                }
-                let schema = struct_schema(None, fields);
+                let schema = self.schemas.get(s.schema(), || {
+                    let mut fields = Vec::new();
+                    for f in &self.fields {
+                        let field = s.schema().field(f).ok_or_else(|| ConnectError::data(format!("Field does not exist: {f}")))?;
+                        fields.push((f.clone(), field.schema.clone()));
+                    }
+                    Ok(struct_schema(None, fields))
+                })?;
                 let mut key = Struct::new(schema.clone());
                 for f in &self.fields {
                     key.put(f, s.get(f).cloned().unwrap_or(Value::Null))?;
@@ -112,7 +117,7 @@ impl ExtractField {
 impl Transform for ExtractField {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
         const PURPOSE: &str = "field extraction";
-        let mut current = self.part.of(&r).clone();
+        let mut current = self.part.take(&mut r);
         for name in &self.path {
             current = match (&current.schema, &current.value) {
                 (_, Value::Null) => current,
@@ -137,6 +142,8 @@ pub struct ReplaceField {
     include: Vec<String>,
     exclude: Vec<String>,
     renames: Vec<(String, String)>,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl ReplaceField {
@@ -150,7 +157,7 @@ impl ReplaceField {
                 .ok_or_else(|| ConnectError::config(format!("Invalid rename mapping: {pair} (expected old:new) in renames")))?;
             renames.push((from.to_owned(), to.to_owned()));
         }
-        Ok(Self { part, include: either("include", "whitelist"), exclude: either("exclude", "blacklist"), renames })
+        Ok(Self { schemas: SchemaCache::default(), part, include: either("include", "whitelist"), exclude: either("exclude", "blacklist"), renames })
     }
 
     fn kept(&self, name: &str) -> bool {
@@ -165,27 +172,25 @@ impl ReplaceField {
 impl Transform for ReplaceField {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
         const PURPOSE: &str = "field replacement";
-        let current = self.part.of(&r);
-        let replaced = match (&current.schema, &current.value) {
-            (_, Value::Null) => current.clone(),
+        let current = self.part.take(&mut r);
+        let replaced = match (&current.schema, current.value) {
+            (schema, Value::Null) => SchemaAndValue { schema: schema.clone(), value: Value::Null },
             (Some(schema), Value::Struct(s)) => {
-                let kept: Vec<&Field> = schema.fields.iter().filter(|f| self.kept(&f.name)).collect();
-                let new_schema = struct_schema(Some(schema), kept.iter().map(|f| (self.renamed(&f.name), f.schema.clone())).collect());
-                let mut out = Struct::new(new_schema.clone());
-                for f in kept {
-                    out.put(&self.renamed(&f.name), s.get(&f.name).cloned().unwrap_or(Value::Null))?;
-                }
-                SchemaAndValue::new(new_schema, Value::Struct(out))
+                let kept = || schema.fields.iter().filter(|f| self.kept(&f.name));
+                let new_schema = self.schemas.get(schema, || Ok(struct_schema(Some(schema), kept().map(|f| (self.renamed(&f.name), f.schema.clone())).collect())))?;
+                // The kept values move, in the order of the fields they keep.
+                let values = s.into_values().into_iter().zip(&schema.fields).filter(|(_, f)| self.kept(&f.name)).map(|(v, _)| v).collect();
+                SchemaAndValue::new(new_schema.clone(), Value::Struct(Struct::from_values(new_schema, values)?))
             }
             (None, Value::Map(entries)) => SchemaAndValue::schemaless(Value::Map(
                 entries
-                    .iter()
+                    .into_iter()
                     .filter(|(k, _)| k.as_str().is_none_or(|k| self.kept(k)))
-                    .map(|(k, v)| (k.as_str().map_or_else(|| k.clone(), |k| Value::String(self.renamed(k))), v.clone()))
+                    .map(|(k, v)| (k.as_str().map_or_else(|| k.clone(), |k| Value::String(self.renamed(k))), v))
                     .collect(),
             )),
-            (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", v)),
-            (None, v) => return Err(unsupported(PURPOSE, "Map", v)),
+            (Some(_), v) => return Err(unsupported(PURPOSE, "Struct", &v)),
+            (None, v) => return Err(unsupported(PURPOSE, "Map", &v)),
         };
         self.part.set(&mut r, replaced);
         Ok(Some(r))
@@ -196,20 +201,22 @@ impl Transform for ReplaceField {
 pub struct HoistField {
     part: Part,
     field: String,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl HoistField {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
-        Ok(Self { part, field: required(props, "field")? })
+        Ok(Self { schemas: SchemaCache::default(), part, field: required(props, "field")? })
     }
 }
 
 impl Transform for HoistField {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let hoisted = match current.schema {
             Some(schema) => {
-                let wrapper = struct_schema(None, vec![(self.field.clone(), schema)]);
+                let wrapper = self.schemas.get(&schema, || Ok(struct_schema(None, vec![(self.field.clone(), schema.clone())])))?;
                 let mut s = Struct::new(wrapper.clone());
                 s.put(&self.field, current.value)?;
                 SchemaAndValue::new(wrapper, Value::Struct(s))

@@ -3,6 +3,7 @@
 use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result, SchemaAndValue, Struct, Value};
 
+use super::cache::SchemaCache;
 use super::fields::struct_schema;
 use super::{list, missing, Part, Record, Transform};
 
@@ -33,6 +34,8 @@ pub struct HeaderFrom {
     fields: Vec<String>,
     headers: Vec<String>,
     moving: bool,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl HeaderFrom {
@@ -46,13 +49,13 @@ impl HeaderFrom {
             Some("copy") => false,
             other => return Err(ConnectError::config(format!("Invalid value {} for configuration operation: String must be one of: move, copy", other.unwrap_or("null")))),
         };
-        Ok(Self { part, fields, headers, moving })
+        Ok(Self { schemas: SchemaCache::default(), part, fields, headers, moving })
     }
 }
 
 impl Transform for HeaderFrom {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         match (current.schema, current.value) {
             (Some(schema), Value::Struct(s)) => {
                 for (f, h) in self.fields.iter().zip(&self.headers) {
@@ -60,13 +63,17 @@ impl Transform for HeaderFrom {
                     r.headers.add(h.clone(), SchemaAndValue::new(field.schema.clone(), s.get(f).cloned().unwrap_or(Value::Null)));
                 }
                 if self.moving {
-                    let fields = schema.fields.iter().filter(|f| !self.fields.contains(&f.name)).map(|f| (f.name.clone(), f.schema.clone())).collect();
-                    let kept = struct_schema(Some(&schema), fields);
+                    let kept = self.schemas.get(&schema, || {
+                        let fields = schema.fields.iter().filter(|f| !self.fields.contains(&f.name)).map(|f| (f.name.clone(), f.schema.clone())).collect();
+                        Ok(struct_schema(Some(&schema), fields))
+                    })?;
                     let mut out = Struct::new(kept.clone());
                     for f in &kept.fields {
                         out.put(&f.name, s.get(&f.name).cloned().unwrap_or(Value::Null))?;
                     }
                     self.part.set(&mut r, SchemaAndValue::new(kept, Value::Struct(out)));
+                } else {
+                    self.part.set(&mut r, SchemaAndValue::new(schema, Value::Struct(s)));
                 }
             }
             (None, Value::Map(entries)) => {
@@ -74,12 +81,14 @@ impl Transform for HeaderFrom {
                     let v = entries.iter().find(|(k, _)| k.as_str() == Some(f)).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
                     r.headers.add(h.clone(), SchemaAndValue::schemaless(v));
                 }
-                if self.moving {
-                    let kept = entries.into_iter().filter(|(k, _)| k.as_str().is_none_or(|k| !self.fields.iter().any(|f| f == k))).collect();
-                    self.part.set(&mut r, SchemaAndValue::schemaless(Value::Map(kept)));
-                }
+                let kept = if self.moving {
+                    entries.into_iter().filter(|(k, _)| k.as_str().is_none_or(|k| !self.fields.iter().any(|f| f == k))).collect()
+                } else {
+                    entries
+                };
+                self.part.set(&mut r, SchemaAndValue::schemaless(Value::Map(kept)));
             }
-            (_, Value::Null) => {}
+            (schema, Value::Null) => self.part.set(&mut r, SchemaAndValue { schema, value: Value::Null }),
             (_, v) => return Err(ConnectError::data(format!("Only Struct or Map objects supported for [header from], found: {}", v.type_name()))),
         }
         Ok(Some(r))

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use ferry_api::config::Props;
 use ferry_api::data::{logical, SchemaBuilder};
-use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
+use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaType, Struct, Value};
 
+use super::cache::SchemaCache;
 use super::{required_list, Part, Record, Transform};
 
 /// A field name as InsertField takes it: `name!` required, `name?` or `name` optional.
@@ -35,11 +36,14 @@ pub struct InsertField {
     timestamp: Option<(String, bool)>,
     static_field: Option<(String, bool)>,
     static_value: Option<String>,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl InsertField {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
         Ok(Self {
+            schemas: SchemaCache::default(),
             part,
             topic: field_spec(props, "topic.field"),
             partition: field_spec(props, "partition.field"),
@@ -80,35 +84,32 @@ impl InsertField {
 impl Transform for InsertField {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
         let additions = self.additions(&r)?;
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let updated = match (&current.schema, current.value) {
-            (_, Value::Null) => return Ok(Some(r)),
+            (schema, Value::Null) => SchemaAndValue { schema: schema.clone(), value: Value::Null },
             (Some(schema), Value::Struct(s)) => {
-                let mut b = SchemaBuilder::structure();
-                for f in &schema.fields {
-                    b = b.field(f.name.clone(), f.schema.clone());
-                }
-                for (name, optional, kind, logical_name, _) in &additions {
-                    let mut fb = if *logical_name == Some(logical::TIMESTAMP) { logical::timestamp_builder() } else { SchemaBuilder::new(*kind) };
-                    if *optional {
-                        fb = fb.optional();
+                let new_schema = self.schemas.get(schema, || {
+                    let mut b = SchemaBuilder::structure();
+                    for f in &schema.fields {
+                        b = b.field(f.name.clone(), f.schema.clone());
                     }
-                    b = b.field(name.clone(), fb.build());
-                }
-                let mut new_schema = (*b.build()).clone();
-                new_schema.name = schema.name.clone();
-                new_schema.version = schema.version;
-                new_schema.doc = schema.doc.clone();
-                new_schema.optional = schema.optional;
-                let new_schema: SchemaRef = Arc::new(new_schema);
-                let mut out = Struct::new(new_schema.clone());
-                for f in &schema.fields {
-                    out.put(&f.name, s.get(&f.name).cloned().unwrap_or(Value::Null))?;
-                }
-                for (name, _, _, _, v) in additions {
-                    out.put(&name, v)?;
-                }
-                SchemaAndValue::new(new_schema, Value::Struct(out))
+                    for (name, optional, kind, logical_name, _) in &additions {
+                        let mut fb = if *logical_name == Some(logical::TIMESTAMP) { logical::timestamp_builder() } else { SchemaBuilder::new(*kind) };
+                        if *optional {
+                            fb = fb.optional();
+                        }
+                        b = b.field(name.clone(), fb.build());
+                    }
+                    let mut new_schema = (*b.build()).clone();
+                    new_schema.name = schema.name.clone();
+                    new_schema.version = schema.version;
+                    new_schema.doc = schema.doc.clone();
+                    new_schema.optional = schema.optional;
+                    Ok(Arc::new(new_schema))
+                })?;
+                let mut values = s.into_values();
+                values.extend(additions.into_iter().map(|(_, _, _, _, v)| v));
+                SchemaAndValue::new(new_schema.clone(), Value::Struct(Struct::from_values(new_schema, values)?))
             }
             (None, Value::Map(mut entries)) => {
                 for (name, _, _, logical_name, v) in additions {
@@ -152,7 +153,7 @@ impl SetSchemaMetadata {
 
 impl Transform for SetSchemaMetadata {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let Some(schema) = current.schema else {
             return Err(ConnectError::data("Schema required for [updating schema metadata]"));
         };

@@ -6,6 +6,7 @@ use bigdecimal::BigDecimal;
 use ferry_api::config::Props;
 use ferry_api::{ConnectError, Result, Schema, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
+use super::cache::SchemaCache;
 use super::fields::struct_schema;
 use super::{required_list, Part, Record, Transform};
 
@@ -54,7 +55,7 @@ impl MaskField {
 
 impl Transform for MaskField {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let masked = match (current.schema, current.value) {
             (schema, Value::Null) => SchemaAndValue { schema, value: Value::Null },
             (Some(schema), Value::Struct(mut s)) => {
@@ -93,11 +94,13 @@ impl Transform for MaskField {
 pub struct Flatten {
     part: Part,
     delimiter: String,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl Flatten {
     pub fn new(part: Part, props: &Props) -> Result<Self> {
-        Ok(Self { part, delimiter: props.get("delimiter").cloned().unwrap_or_else(|| ".".into()) })
+        Ok(Self { schemas: SchemaCache::default(), part, delimiter: props.get("delimiter").cloned().unwrap_or_else(|| ".".into()) })
     }
 
     fn name(&self, prefix: &str, field: &str) -> String {
@@ -149,12 +152,14 @@ impl Flatten {
 
 impl Transform for Flatten {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let flat = match (current.schema, current.value) {
             (Some(schema), Value::Struct(s)) => {
-                let mut fields = Vec::new();
-                self.flatten_schema(&schema, "", false, &mut fields);
-                let flat_schema = struct_schema(Some(&schema), fields);
+                let flat_schema = self.schemas.get(&schema, || {
+                    let mut fields = Vec::new();
+                    self.flatten_schema(&schema, "", false, &mut fields);
+                    Ok(struct_schema(Some(&schema), fields))
+                })?;
                 let mut values = Vec::new();
                 self.flatten_struct(Some(&s), &schema, "", &mut values);
                 let mut out = Struct::new(flat_schema.clone());

@@ -3,6 +3,7 @@
 //! `transforms.a.predicate=p`, `transforms.a.negate=true`, and
 //! `predicates=p`, `predicates.p.type=<class>`.
 
+mod cache;
 mod cast;
 mod date_format;
 mod fields;
@@ -52,6 +53,16 @@ impl Part {
             Part::Key => &r.key,
             Part::Value => &r.value,
         }
+    }
+    /// The part, leaving null in its place (to be set again).
+    pub fn take(self, r: &mut Record) -> SchemaAndValue {
+        std::mem::replace(
+            match self {
+                Part::Key => &mut r.key,
+                Part::Value => &mut r.value,
+            },
+            SchemaAndValue::NULL,
+        )
     }
     pub fn set(self, r: &mut Record, v: SchemaAndValue) {
         match self {

@@ -7,6 +7,7 @@ use ferry_api::config::Props;
 use ferry_api::data::{logical, SchemaBuilder};
 use ferry_api::{ConnectError, Result, SchemaAndValue, SchemaRef, SchemaType, Struct, Value};
 
+use super::cache::SchemaCache;
 use super::fields::struct_schema;
 use super::date_format::chrono_format;
 use super::{Part, Record, Transform};
@@ -27,6 +28,8 @@ pub struct TimestampConverter {
     format: Option<String>,
     /// Units per second of unix numbers.
     per_second: i64,
+    /// Output schemas by input schema.
+    schemas: SchemaCache,
 }
 
 impl TimestampConverter {
@@ -56,7 +59,7 @@ impl TimestampConverter {
             other => return Err(ConnectError::config(format!("Invalid value {other} for configuration unix.precision"))),
         };
         let field = props.get("field").map(|f| f.trim().to_owned()).filter(|f| !f.is_empty());
-        Ok(Self { part, target, field, format: format.map(|f| chrono_format(&f)).transpose()?, per_second })
+        Ok(Self { schemas: SchemaCache::default(), part, target, field, format: format.map(|f| chrono_format(&f)).transpose()?, per_second })
     }
 
     /// The instant a value stands for.
@@ -117,18 +120,20 @@ impl TimestampConverter {
 
 impl Transform for TimestampConverter {
     fn apply(&self, mut r: Record) -> Result<Option<Record>> {
-        let current = self.part.of(&r).clone();
+        let current = self.part.take(&mut r);
         let out = match (&self.field, current.schema, current.value) {
             (None, Some(schema), v) => SchemaAndValue::new(self.schema(schema.optional), self.convert(&v)?),
             (None, None, v) => SchemaAndValue::schemaless(self.convert(&v)?),
             (Some(_), schema, Value::Null) => SchemaAndValue { schema, value: Value::Null },
             (Some(field), Some(schema), Value::Struct(s)) => {
-                let fields = schema
-                    .fields
-                    .iter()
-                    .map(|f| (f.name.clone(), if &f.name == field { self.schema(f.schema.optional) } else { f.schema.clone() }))
-                    .collect();
-                let new_schema = struct_schema(Some(&schema), fields);
+                let new_schema = self.schemas.get(&schema, || {
+                    let fields = schema
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.clone(), if &f.name == field { self.schema(f.schema.optional) } else { f.schema.clone() }))
+                        .collect();
+                    Ok(struct_schema(Some(&schema), fields))
+                })?;
                 let mut out = Struct::new(new_schema.clone());
                 for f in &schema.fields {
                     let v = s.get(&f.name).cloned().unwrap_or(Value::Null);
