@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod convert;
+pub mod distributed;
 pub mod herder;
 pub mod kafka;
 pub mod log;

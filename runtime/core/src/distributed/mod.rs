@@ -1,0 +1,4 @@
+//! Distributed mode: workers sharing a `group.id` through Kafka's group
+//! coordinator, with Kafka Connect's own group protocol.
+
+pub mod protocol;
