@@ -1,0 +1,161 @@
+//! Distributed mode's membership against real brokers: workers of one
+//! `group.id` join Kafka's group coordinator with protocol type `connect`,
+//! one is elected leader and sees every worker's state, the leader's
+//! assignments reach each worker, and a worker joining or leaving makes the
+//! others rebalance. Run on noida-db and on tansu.
+
+use std::time::Duration;
+
+use ferry_runtime::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
+use ferry_runtime::distributed::protocol::{Assignment, Protocol, TaskRef, WorkerState};
+use ferry_tests::{unique, KafkaServer};
+use tokio::time::Instant;
+
+fn member(bootstrap: &str, group: &str, n: usize) -> (Membership, WorkerState) {
+    let config = MembershipConfig {
+        bootstrap: vec![bootstrap.to_owned()],
+        group_id: group.to_owned(),
+        session_timeout: Duration::from_secs(10),
+        rebalance_timeout: Duration::from_secs(20),
+        protocol: Protocol::Sessioned,
+        client_id: format!("worker-{n}"),
+    };
+    (Membership::new(config), WorkerState { url: format!("http://127.0.0.1:{}/", 18_000 + n), config_offset: 5, previous: None })
+}
+
+/// What the test's leader assigns: six tasks of one connector, round robin over the members.
+fn assign(joined: &Joined, leader_url: &str) -> Vec<(String, Assignment)> {
+    joined
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| {
+            let tasks = (0..6).filter(|t| t % joined.members.len() == i).map(|t| TaskRef { connector: "pipeline".into(), task: t as i32 }).collect();
+            let a = Assignment { leader: joined.leader_id.clone(), leader_url: leader_url.to_owned(), config_offset: 5, tasks, ..Default::default() };
+            (id.clone(), a)
+        })
+        .collect()
+}
+
+type Joining = tokio::task::JoinHandle<(Membership, WorkerState, Joined)>;
+type Round = Vec<(Membership, WorkerState, Joined, Assignment)>;
+
+/// A member's JoinGroup, which returns once every member has joined.
+fn spawn_join((mut m, s): (Membership, WorkerState)) -> Joining {
+    tokio::spawn(async move {
+        let joined = m.join(&s).await.expect("joins the group");
+        (m, s, joined)
+    })
+}
+
+/// One full rebalance: every member joins, the leader assigns, every member syncs.
+async fn rebalance(members: Vec<(Membership, WorkerState)>) -> Round {
+    sync_round(members.into_iter().map(spawn_join).collect()).await
+}
+
+/// The joins complete in one generation with one leader, whose assignments reach every member.
+async fn sync_round(joins: Vec<Joining>) -> Round {
+    let mut joined = Vec::new();
+    for j in joins {
+        joined.push(j.await.expect("join task"));
+    }
+    let leaders: Vec<_> = joined.iter().filter(|(_, _, j)| j.is_leader()).collect();
+    assert_eq!(leaders.len(), 1, "exactly one leader");
+    let generation = joined[0].2.generation;
+    assert!(joined.iter().all(|(_, _, j)| j.generation == generation), "one generation");
+    assert!(joined.iter().all(|(_, _, j)| j.protocol == Protocol::Sessioned), "the protocol all offered");
+    let (_, leader_state, leader_join) = leaders[0];
+    let plan = assign(leader_join, &leader_state.url);
+    let syncs: Vec<_> = joined
+        .into_iter()
+        .map(|(mut m, s, j)| {
+            let mine = if j.is_leader() { plan.clone() } else { Vec::new() };
+            tokio::spawn(async move {
+                let a = match m.sync(&j, &mine).await.expect("syncs") {
+                    Outcome::Done(a) => a,
+                    Outcome::Rejoin => panic!("the group rebalanced again during the sync"),
+                };
+                (m, s, j, a)
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for s in syncs {
+        out.push(s.await.expect("sync task"));
+    }
+    for (m, _, _, a) in &out {
+        let planned = plan.iter().find(|(id, _)| id == m.member_id()).map(|(_, a)| a).expect("the leader planned for every member");
+        assert_eq!(a, planned, "a worker gets what the leader assigned it");
+    }
+    out
+}
+
+/// Heartbeats until the coordinator asks for a rejoin.
+async fn until_rejoin(m: &mut Membership) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match m.heartbeat().await.expect("heartbeat") {
+            Outcome::Rejoin => return,
+            Outcome::Done(()) => assert!(Instant::now() < deadline, "no rebalance within 60 s"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn all_tasks(round: &[(Membership, WorkerState, Joined, Assignment)]) -> Vec<i32> {
+    let mut tasks: Vec<i32> = round.iter().flat_map(|(_, _, _, a)| a.tasks.iter().map(|t| t.task)).collect();
+    tasks.sort();
+    tasks
+}
+
+async fn workers_share_a_group(bootstrap: String) {
+    let group = unique("ferry-cluster");
+    let first = rebalance(vec![member(&bootstrap, &group, 1), member(&bootstrap, &group, 2)]).await;
+    let leader = first.iter().find(|r| r.2.is_leader()).expect("leader");
+    let urls: Vec<&str> = leader.2.members.iter().map(|(_, s)| s.url.as_str()).collect();
+    assert_eq!(urls.len(), 2, "the leader sees both workers");
+    assert!(urls.contains(&"http://127.0.0.1:18001/") && urls.contains(&"http://127.0.0.1:18002/"), "{urls:?}");
+    assert_eq!(all_tasks(&first), [0, 1, 2, 3, 4, 5], "every task assigned once");
+    assert!(first.iter().all(|r| r.3.leader_url == leader.1.url), "every worker learns the leader's URL");
+
+    // A third worker joins: the others are told to rebalance, and all three share the work.
+    let mut joins = vec![spawn_join(member(&bootstrap, &group, 3))];
+    for (mut m, s, _, _) in first {
+        until_rejoin(&mut m).await;
+        joins.push(spawn_join((m, s)));
+    }
+    let second = sync_round(joins).await;
+    assert_eq!(second.len(), 3);
+    assert!(second.iter().all(|r| r.3.tasks.len() == 2), "six tasks over three workers");
+    assert_eq!(all_tasks(&second), [0, 1, 2, 3, 4, 5]);
+
+    // One leaves cleanly: the two left rebalance without waiting for its session to expire.
+    let mut rest = Vec::new();
+    let mut leaving = None;
+    for (m, s, _, _) in second {
+        if leaving.is_none() {
+            leaving = Some(m);
+        } else {
+            rest.push((m, s));
+        }
+    }
+    leaving.expect("a member").leave().await.expect("leaves");
+    for (m, _) in rest.iter_mut() {
+        until_rejoin(m).await;
+    }
+    let third_round = rebalance(rest).await;
+    assert_eq!(third_round.len(), 2);
+    assert_eq!(all_tasks(&third_round), [0, 1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn workers_share_a_group_on_noida() {
+    let kafka = KafkaServer::noida();
+    tokio::runtime::Runtime::new().expect("runtime").block_on(workers_share_a_group(kafka.bootstrap()));
+}
+
+#[test]
+fn workers_share_a_group_on_tansu() {
+    let kafka = KafkaServer::tansu();
+    tokio::runtime::Runtime::new().expect("runtime").block_on(workers_share_a_group(kafka.bootstrap()));
+}
