@@ -1,6 +1,7 @@
 //! Distributed mode: workers sharing a `group.id` through Kafka's group
 //! coordinator, with Kafka Connect's own group protocol.
 
+pub mod assignor;
 pub mod membership;
 pub mod protocol;
 mod wire;
