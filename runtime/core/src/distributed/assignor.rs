@@ -6,6 +6,7 @@
 //! - a worker that joins gets work by a revocation round: the busiest
 //!   workers stop their excess, rejoin, and the freed work goes to the
 //!   least busy; revocations never happen two rounds in a row.
+//!
 //! Everything here is pure: the clock comes in as milliseconds.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,7 @@
 //! coordinator, with Kafka Connect's own group protocol.
 
 pub mod assignor;
+pub mod config_log;
 pub mod membership;
 pub mod protocol;
 mod wire;
