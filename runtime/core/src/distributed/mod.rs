@@ -4,5 +4,6 @@
 pub mod assignor;
 pub mod config_log;
 pub mod membership;
+pub mod topic_log;
 pub mod protocol;
 mod wire;

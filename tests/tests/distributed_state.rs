@@ -1,0 +1,63 @@
+//! Distributed mode's state in Kafka: the config topic created on first
+//! use, written in Kafka Connect's record format, and read back whole by
+//! another worker, which builds the same config state. On noida-db and tansu.
+
+use ferry_api::config::Props;
+use ferry_runtime::distributed::config_log::{self, ConfigState};
+use ferry_runtime::distributed::topic_log::{TopicLog, TopicSpec};
+use ferry_runtime::herder::TargetState;
+use ferry_tests::{unique, KafkaServer};
+
+fn props(pairs: &[(&str, &str)]) -> Props {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn state_of(entries: &[ferry_runtime::distributed::topic_log::Entry], state: &mut ConfigState) {
+    for e in entries {
+        let key = String::from_utf8(e.key.clone().expect("config records have keys")).expect("UTF-8 key");
+        state.apply(e.offset, &key, e.value.as_deref());
+    }
+}
+
+async fn config_topic_round_trip(bootstrap: String) {
+    let client = props(&[("bootstrap.servers", &bootstrap)]);
+    let spec = TopicSpec { name: unique("connect-configs"), partitions: 1, replication_factor: 1 };
+    let writer = TopicLog::open(&client, &spec).await.expect("opens and creates the topic");
+    let sink = props(&[("connector.class", "FileStreamSink"), ("name", "file-sink"), ("topics", "t"), ("file", "/tmp/x")]);
+    writer.send(&config_log::connector_key("file-sink"), Some(&config_log::properties_value(&sink)), None).await.expect("writes");
+    for i in 0..2 {
+        let task = props(&[("task.class", "FileStreamSinkTask"), ("file", "/tmp/x"), ("n", &i.to_string())]);
+        writer.send(&config_log::task_key("file-sink", i), Some(&config_log::properties_value(&task)), None).await.expect("writes");
+    }
+    writer.send(&config_log::commit_key("file-sink"), Some(&config_log::commit_value(2)), None).await.expect("writes");
+    writer.send(&config_log::target_state_key("file-sink"), Some(&config_log::target_state_value(TargetState::Paused)), None).await.expect("writes");
+
+    // Another worker opens the same topic and reads it whole.
+    let mut reader = TopicLog::open(&client, &spec).await.expect("opens the existing topic");
+    let mut state = ConfigState::new();
+    state_of(&reader.read_to_end().await.expect("reads"), &mut state);
+    let c = &state.connectors["file-sink"];
+    assert_eq!(c.config, sink);
+    assert_eq!(c.target, TargetState::Paused);
+    assert_eq!(c.tasks.iter().map(|t| t["n"].clone()).collect::<Vec<_>>(), ["0", "1"]);
+    assert_eq!(state.offset, 4);
+
+    // Later writes are read incrementally; a tombstone deletes.
+    writer.send(&config_log::connector_key("file-sink"), None, None).await.expect("writes a tombstone");
+    let more = reader.read_to_end().await.expect("reads on");
+    assert_eq!(more.len(), 1, "only what is new");
+    state_of(&more, &mut state);
+    assert!(state.connectors.is_empty());
+}
+
+#[test]
+fn config_topic_round_trip_on_noida() {
+    let kafka = KafkaServer::noida();
+    tokio::runtime::Runtime::new().expect("runtime").block_on(config_topic_round_trip(kafka.bootstrap()));
+}
+
+#[test]
+fn config_topic_round_trip_on_tansu() {
+    let kafka = KafkaServer::tansu();
+    tokio::runtime::Runtime::new().expect("runtime").block_on(config_topic_round_trip(kafka.bootstrap()));
+}
