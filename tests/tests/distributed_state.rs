@@ -1,9 +1,13 @@
 //! Distributed mode's state in Kafka: the config topic created on first
 //! use, written in Kafka Connect's record format, and read back whole by
-//! another worker, which builds the same config state. On noida-db and tansu.
+//! another worker, which builds the same config state; source offsets one
+//! worker stores, which another worker reads. On noida-db and tansu.
 
 use ferry_api::config::Props;
+use ferry_api::SourceMap;
 use ferry_runtime::distributed::config_log::{self, ConfigState};
+use ferry_runtime::distributed::kafka_offsets::KafkaOffsetStore;
+use ferry_runtime::stores::OffsetStore;
 use ferry_runtime::distributed::topic_log::{TopicLog, TopicSpec};
 use ferry_runtime::herder::TargetState;
 use ferry_tests::{unique, KafkaServer};
@@ -48,6 +52,43 @@ async fn config_topic_round_trip(bootstrap: String) {
     assert_eq!(more.len(), 1, "only what is new");
     state_of(&more, &mut state);
     assert!(state.connectors.is_empty());
+}
+
+fn map(v: serde_json::Value) -> SourceMap {
+    v.as_object().expect("object").clone()
+}
+
+async fn offsets_move_between_workers(bootstrap: String) {
+    let client = props(&[("bootstrap.servers", &bootstrap)]);
+    let spec = TopicSpec { name: unique("connect-offsets"), partitions: 5, replication_factor: 1 };
+    let first = KafkaOffsetStore::open(&client, &spec).await.expect("opens and creates the topic");
+    let table = |t: &str| map(serde_json::json!({"protocol": "1", "table": t}));
+    first.put("jdbc", vec![(table("a"), Some(map(serde_json::json!({"incrementing": 10})))), (table("b"), Some(map(serde_json::json!({"incrementing": 3}))))]).await.expect("stores");
+    first.put("jdbc", vec![(table("a"), Some(map(serde_json::json!({"incrementing": 42}))))]).await.expect("stores");
+    first.put("other", vec![(table("a"), Some(map(serde_json::json!({"incrementing": 7}))))]).await.expect("stores");
+
+    // The task moves: a second worker opens the topic and finds the last offsets.
+    let second = KafkaOffsetStore::open(&client, &spec).await.expect("opens the topic");
+    assert_eq!(second.get("jdbc", &table("a")).await.expect("reads"), Some(map(serde_json::json!({"incrementing": 42}))));
+    let mut all = second.all("jdbc").await.expect("reads");
+    all.sort_by_key(|(p, _)| p["table"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(all.len(), 2, "offsets of one connector only");
+    // A reset on the second worker is a tombstone the first one sees.
+    second.put("jdbc", vec![(table("b"), None)]).await.expect("resets");
+    assert_eq!(first.get("jdbc", &table("b")).await.expect("reads"), None);
+    assert_eq!(first.get("other", &table("a")).await.expect("reads"), Some(map(serde_json::json!({"incrementing": 7}))));
+}
+
+#[test]
+fn offsets_move_between_workers_on_noida() {
+    let kafka = KafkaServer::noida();
+    tokio::runtime::Runtime::new().expect("runtime").block_on(offsets_move_between_workers(kafka.bootstrap()));
+}
+
+#[test]
+fn offsets_move_between_workers_on_tansu() {
+    let kafka = KafkaServer::tansu();
+    tokio::runtime::Runtime::new().expect("runtime").block_on(offsets_move_between_workers(kafka.bootstrap()));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 pub mod assignor;
 pub mod config_log;
+pub mod kafka_offsets;
 pub mod membership;
 pub mod topic_log;
 pub mod protocol;

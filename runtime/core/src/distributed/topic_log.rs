@@ -57,7 +57,8 @@ impl TopicLog {
     /// Opens (and if needed creates) the topic; `client` holds the worker's Kafka client keys.
     pub async fn open(client: &Props, spec: &TopicSpec) -> Result<Self> {
         create_if_missing(client, spec).await?;
-        let producer: FutureProducer = create_client(&[("acks", "all"), ("enable.idempotence", "false"), ("linger.ms", "0")], client)?;
+        // Java's partitioner (murmur2), so a key lands where a Connect worker puts it.
+        let producer: FutureProducer = create_client(&[("acks", "all"), ("linger.ms", "0"), ("partitioner", "murmur2_random")], client)?;
         let consumer: BaseConsumer = create_client(&[("enable.auto.commit", "false"), ("group.id", "ferry-internal-reader")], client)?;
         let topic = spec.name.clone();
         let (consumer, partitions) = blocking(move || {

@@ -26,7 +26,7 @@ pub fn offset_key(connector: &str, partition: &SourceMap) -> String {
     Json::Array(vec![Json::String(connector.to_owned()), Json::Object(partition.clone())]).to_string()
 }
 
-fn parse_key(key: &str) -> Option<(String, SourceMap)> {
+pub(crate) fn parse_key(key: &str) -> Option<(String, SourceMap)> {
     match serde_json::from_str::<Json>(key).ok()? {
         Json::Array(mut parts) if parts.len() == 2 => match (parts.pop(), parts.pop()) {
             (Some(Json::Object(partition)), Some(Json::String(name))) => Some((name, partition)),
