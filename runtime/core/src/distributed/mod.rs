@@ -5,6 +5,7 @@ pub mod assignor;
 pub mod config_log;
 pub mod kafka_offsets;
 pub mod membership;
+pub mod status_log;
 pub mod topic_log;
 pub mod protocol;
 mod wire;
