@@ -6,6 +6,7 @@ mod body;
 mod error;
 mod routes;
 mod shapes;
+mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
