@@ -2,7 +2,7 @@
 // last line of defence so an unexpected error shows a message, never a blank page.
 
 import { api } from './api.js';
-import { fill, h, notice } from './dom.js';
+import { dropStaleToasts, fill, h, notice } from './dom.js';
 import * as connectors from './views/connectors.js';
 import * as detail from './views/detail.js';
 import * as editor from './views/editor.js';
@@ -43,6 +43,7 @@ function route() {
     }
     unmount = null;
   }
+  dropStaleToasts();
   const { path, query } = location();
   const match = ROUTES.map(([re, view, nav]) => ({ m: path.match(re), view, nav })).find((r) => r.m);
   for (const a of document.querySelectorAll('[data-nav]')) {

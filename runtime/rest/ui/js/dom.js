@@ -43,13 +43,24 @@ export function notice(kind, message, ...extra) {
   return h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('p', {}, message), ...extra);
 }
 
+const TOASTS_SHOWN = 2;
+
 /** Announces a short message to everyone, screen readers included. */
 export function announce(message, kind = 'info') {
   const region = document.getElementById('toast');
   if (!region) return;
-  const item = h('div', { class: `toast toast-${kind}` }, message);
+  const item = h('div', { class: `toast toast-${kind}`, 'data-at': Date.now() }, message);
   region.append(item);
+  // Only the latest few: older news is stale.
+  while (region.children.length > TOASTS_SHOWN) region.firstElementChild.remove();
   setTimeout(() => item.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/** Drops messages older than `ms` (a new page makes them stale). */
+export function dropStaleToasts(ms = 1500) {
+  const region = document.getElementById('toast');
+  if (!region) return;
+  for (const t of [...region.children]) if (Date.now() - Number(t.dataset.at || 0) > ms) t.remove();
 }
 
 /** A modal confirmation; resolves true when confirmed (Escape cancels). */

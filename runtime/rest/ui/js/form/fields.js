@@ -91,13 +91,13 @@ function inputFor(kind, id, value, dflt) {
     return select;
   }
   const attrs = { id, class: 'input', value: text, autocomplete: 'off', spellcheck: 'false' };
-  if (dflt !== null) attrs.placeholder = dflt;
+  if (dflt !== null && dflt !== 'empty') attrs.placeholder = dflt;
   if (kind === 'number') attrs.inputmode = 'numeric';
   if (kind === 'password') {
     attrs.autocomplete = 'new-password';
     return h('input', { ...attrs, type: 'password' });
   }
-  if (kind === 'list' && dflt === null) attrs.placeholder = 'comma-separated';
+  if (kind === 'list' && !attrs.placeholder) attrs.placeholder = 'comma-separated';
   return h('input', { ...attrs, type: 'text' });
 }
 

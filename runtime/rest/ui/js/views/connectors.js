@@ -136,7 +136,7 @@ function row(name, entry) {
   const connector = status.connector || {};
   const type = info.type || status.type || '';
   const sig = JSON.stringify([status, type, config['connector.class']]);
-  return h('tr', { 'data-sig': sig, 'data-connector': name },
+  return h('tr', { 'data-sig': sig, 'data-connector': name, class: hasState(status, 'FAILED') ? 'has-failure' : null },
     h('td', { 'data-label': 'Name' }, h('a', { href: `#/connectors/${encodeURIComponent(name)}`, class: 'strong' }, name)),
     h('td', { 'data-label': 'Type' }, type ? h('span', { class: `type type-${type}` }, type) : '—'),
     h('td', { 'data-label': 'Connector' }, connector.state ? badge(connector.state) : h('span', { class: 'muted' }, 'no status')),

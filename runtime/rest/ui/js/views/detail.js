@@ -118,7 +118,7 @@ export function mount(main, ctx) {
   function render() {
     const connector = (status && status.connector) || {};
     const type = (info && info.type) || (status && status.type);
-    fill(stateEl, type ? h('span', { class: `type type-${type}` }, type) : null, connector.state ? badge(connector.state, 'Connector') : null, status ? taskBadges(status) : null);
+    fill(stateEl, type ? h('span', { class: `type type-${type}` }, type) : null, connector.state ? badge(connector.state, 'Connector') : null, status ? h('span', { class: 'badges' }, h('span', { class: 'muted small' }, 'Tasks'), taskBadges(status)) : null);
     const cls = info && info.config ? info.config['connector.class'] : null;
     fill(meta,
       cls ? h('span', { class: 'mono', title: cls }, shortClass(cls)) : null,
@@ -202,7 +202,7 @@ function renderOnce(el, data, build) {
 
 function trace(title, text, id) {
   return h('details', { class: 'trace', open: true, 'data-trace': id },
-    h('summary', {}, `${title} failed: `, h('span', { class: 'trace-first' }, text.split('\n')[0])),
+    h('summary', {}, `${title} failed`, h('span', { class: 'trace-first' }, `: ${text.split('\n')[0]}`)),
     h('pre', { tabindex: '0', 'aria-label': `Trace of ${title}` }, text));
 }
 

@@ -61,7 +61,7 @@ function workerIds(statuses) {
 
 /** Connect's GET / does not say the mode; what the API does show decides it. */
 function mode(root, ids) {
-  if (root.log === 'embedded') return 'standalone, embedded log';
+  if (root.log === 'embedded') return 'standalone';
   if (ids.length > 1) return `distributed, ${ids.length} workers running connectors`;
   return 'single worker on Kafka';
 }
@@ -87,10 +87,11 @@ function workerTable(statuses) {
     }
   }
   if (perWorker.size === 0) return h('p', { class: 'muted' }, 'No task is running yet.');
-  return h('table', { class: 'table' },
+  return h('table', { class: 'table table-cards' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Worker'), h('th', { scope: 'col' }, 'Connectors'), h('th', { scope: 'col' }, 'Tasks'), h('th', { scope: 'col' }, 'Failed'))),
     h('tbody', {}, [...perWorker].sort(([a], [b]) => a.localeCompare(b)).map(([w, e]) =>
-      h('tr', {}, h('td', { class: 'mono' }, w), h('td', {}, e.connectors.size), h('td', {}, e.tasks), h('td', {}, e.failed ? badge('FAILED', String(e.failed)) : '0')))));
+      h('tr', {}, h('td', { class: 'mono', 'data-label': 'Worker' }, w), h('td', { 'data-label': 'Connectors' }, e.connectors.size),
+        h('td', { 'data-label': 'Tasks' }, e.tasks), h('td', { 'data-label': 'Failed' }, e.failed ? badge('FAILED', String(e.failed)) : '0')))));
 }
 
 function pluginTable(list) {
