@@ -33,17 +33,17 @@ impl Run {
     }
 }
 
-/// Runs `node <script>` against `ferry`, with `env`. The script may ask the
-/// harness to stop or start the worker by writing `ferry-ui-control: stop`
-/// (or `start`) on its stderr; the answer `ok` comes on its stdin.
-pub fn run_script(dir: &Path, script: &str, ferry: &mut Ferry, env: &[(&str, String)]) -> Run {
-    let mut child = Command::new("node")
-        .arg("--test-reporter=spec")
-        .arg(script)
-        .current_dir(dir)
-        .env("FERRY_URL", &ferry.url)
-        .env("FERRY_UI_CONTROL", "stdio")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+/// Runs the node test file `script` (against `ferry`, when given), with
+/// `env`. The script may ask the harness to stop or start the worker by
+/// writing `ferry-ui-control: stop` (or `start`) on its stderr; the answer
+/// `ok` comes on its stdin.
+pub fn run_script(dir: &Path, script: &str, mut ferry: Option<&mut Ferry>, env: &[(&str, String)]) -> Run {
+    let mut cmd = Command::new("node");
+    cmd.arg("--test-reporter=spec").arg(script).current_dir(dir).envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    if let Some(f) = ferry.as_deref() {
+        cmd.env("FERRY_URL", &f.url).env("FERRY_UI_CONTROL", "stdio");
+    }
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -62,20 +62,20 @@ pub fn run_script(dir: &Path, script: &str, ferry: &mut Ferry, env: &[(&str, Str
     let mut stdin = child.stdin.take().expect("node stdin");
     let stderr = child.stderr.take().expect("node stderr");
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-        let answer = match line.strip_prefix("ferry-ui-control: ") {
-            Some("stop") => {
-                ferry.kill9();
+        let answer = match (line.strip_prefix("ferry-ui-control: "), ferry.as_deref_mut()) {
+            (Some("stop"), Some(f)) => {
+                f.kill9();
                 "ok"
             }
-            Some("start") => {
-                ferry.spawn();
+            (Some("start"), Some(f)) => {
+                f.spawn();
                 "ok"
             }
-            Some(other) => {
-                eprintln!("unknown control request {other:?}");
-                "unknown request"
+            (Some(other), _) => {
+                eprintln!("control request {other:?} refused");
+                "refused"
             }
-            None => {
+            (None, _) => {
                 eprintln!("{line}");
                 continue;
             }

@@ -28,7 +28,7 @@ fn web_ui_in_headless_chromium() {
     ]);
     let mut ferry = Ferry::standalone(BIN, dir.path(), "embedded", &[("offset.flush.interval.ms", "500".into())], &[source]);
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
-    let run = run_script(&ui, "ui.test.mjs", &mut ferry, &[
+    let run = run_script(&ui, "ui.test.mjs", Some(&mut ferry), &[
         ("FERRY_UI_WORK_DIR", dir.path().display().to_string()),
         ("FERRY_UI_SCREENSHOTS", shots.display().to_string()),
     ]);
@@ -40,4 +40,12 @@ fn web_ui_in_headless_chromium() {
         shots.display(),
         ferry.logs()
     );
+}
+
+/// The UI's pure modules (form generation, validation, masking) under node.
+#[test]
+fn web_ui_modules_under_node() {
+    let ui = ui_tests_dir();
+    let run = run_script(&ui, "unit.test.mjs", None, &[]);
+    assert!(run.status.success() && run.count("fail") == Some(0) && run.count("pass").unwrap_or(0) >= 6, "the UI's unit tests failed ({})", run.status);
 }

@@ -74,13 +74,22 @@ export async function rest(method, p, body) {
   return { status: r.status, body: text ? JSON.parse(text) : null };
 }
 
-/** A screenshot in SHOTS, once passing messages have gone and no row is hovered. */
-export async function screenshot(page, name, { fullPage = false } = {}) {
+/**
+ * A screenshot in SHOTS, once passing messages have gone and no row is
+ * hovered: the viewport, the whole page (`fullPage`), or the page down to
+ * the end of its content (`content`).
+ */
+export async function screenshot(page, name, { fullPage = false, content = false } = {}) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.mouse.move(0, 0);
   await until('passing messages to go', async () => (await page.locator('.toast').count()) === 0, 10000);
   const file = path.join(SHOTS, name);
-  await page.screenshot({ path: file, fullPage });
+  let clip;
+  if (content) {
+    const box = await page.locator('main').boundingBox();
+    clip = { x: 0, y: 0, width: page.viewportSize().width, height: Math.ceil(box.y + box.height) };
+  }
+  await page.screenshot({ path: file, fullPage: fullPage || Boolean(clip), clip });
   return file;
 }
 

@@ -76,7 +76,7 @@ test('a FileStreamSink is created through the form, with a validation error show
   await until('the tasks.max error from /config/validate', async () => (await error.isVisible()) && /at least 1/.test(await error.textContent()));
   assert.equal(await field('tasks.max').locator('input').getAttribute('aria-invalid'), 'true');
   await page.locator('#validation-summary').getByText('tasks.max').waitFor();
-  await screenshot(page, 'form-validation-1280.png');
+  await screenshot(page, 'form-validation-1280.png', { fullPage: true });
 
   await field('tasks.max').locator('input').fill('1');
   await until('the tasks.max error to go', async () => !(await error.isVisible()));
@@ -147,7 +147,7 @@ test('the connectors list shows states and filters by name, state and type', asy
   await until('the failed task badge', async () => (await row(failingName).locator('td[data-label="Tasks"]').textContent()) === '1 FAILED');
   assert.equal(await row(sinkName).locator('td[data-label="Connector"]').textContent(), 'RUNNING');
   assert.equal(await row(seed.name).locator('td[data-label="Type"]').textContent(), 'source');
-  await screenshot(page, 'connectors-1280.png');
+  await screenshot(page, 'connectors-1280.png', { content: true });
 
   await page.getByLabel('Filter by state').selectOption('FAILED');
   await until('only the failing connector', async () => (await rows.count()) === 1 && (await row(failingName).count()) === 1);

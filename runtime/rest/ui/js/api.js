@@ -14,6 +14,16 @@ export class ApiError extends Error {
 }
 
 const TIMEOUT_MS = 15000;
+
+/** Fires `change` (detail: true or false) when the worker becomes reachable or not. */
+export const connection = new EventTarget();
+let reachable = null;
+
+function report(ok) {
+  if (ok === reachable) return;
+  reachable = ok;
+  connection.dispatchEvent(new CustomEvent('change', { detail: ok }));
+}
 const enc = encodeURIComponent;
 
 async function request(method, path, body) {
@@ -27,9 +37,11 @@ async function request(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch (e) {
+    report(false);
     const why = e && e.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS / 1000} s` : 'connection failed';
     throw new ApiError(0, `Cannot reach the worker (${why}).`);
   }
+  report(true);
   const text = await response.text().catch(() => '');
   let json = null;
   if (text) {

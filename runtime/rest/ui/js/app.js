@@ -1,7 +1,7 @@
 // The shell: hash routes to views, the worker line in the header, and a
 // last line of defence so an unexpected error shows a message, never a blank page.
 
-import { api } from './api.js';
+import { api, connection } from './api.js';
 import { dropStaleToasts, fill, h, notice } from './dom.js';
 import * as connectors from './views/connectors.js';
 import * as detail from './views/detail.js';
@@ -90,17 +90,29 @@ function showCrash(e) {
     h('p', {}, h('a', { href: '#/connectors' }, 'Back to the connectors'), ' · ', h('a', { href: window.location.hash, onclick: () => route() }, 'Reload this page'))));
 }
 
+const workerLine = document.getElementById('worker');
+
 async function showWorker() {
-  const el = document.getElementById('worker');
   try {
     const info = await api.root();
     const log = info.log ? ` · ${info.log} log` : '';
-    fill(el, h('span', { class: 'dot dot-ok', 'aria-hidden': 'true' }), `Ferry ${info.version}${log}`);
-  } catch (e) {
-    fill(el, h('span', { class: 'dot dot-bad', 'aria-hidden': 'true' }), 'Worker unreachable');
-    setTimeout(showWorker, 5000);
+    fill(workerLine, h('span', { class: 'dot dot-ok', 'aria-hidden': 'true' }), `Ferry ${info.version}${log}`);
+  } catch {
+    // The connection listener below says so and tries again.
   }
 }
+
+// The header says at all times whether the worker answers.
+let down = false;
+connection.addEventListener('change', (event) => {
+  if (!event.detail) {
+    down = true;
+    fill(workerLine, h('span', { class: 'dot dot-bad', 'aria-hidden': 'true' }), 'Worker unreachable');
+  } else if (down) {
+    down = false;
+    showWorker();
+  }
+});
 
 window.addEventListener('hashchange', route);
 window.addEventListener('unhandledrejection', (event) => {

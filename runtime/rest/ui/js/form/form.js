@@ -34,12 +34,15 @@ export class ConnectorForm {
   addGroup(group, config) {
     const id = `group-${this.groups.size}`;
     const count = h('span', { class: 'group-errors', hidden: true });
+    const size = group.fields.length + group.more.length;
+    const setCount = [...group.fields, ...group.more].filter((d) => config[d.name] !== undefined && config[d.name] !== '').length;
+    const sizeNote = h('span', { class: 'group-size' }, `${size} setting${size === 1 ? '' : 's'}${setCount ? `, ${setCount} set` : ''}`);
     const body = h('div', { class: 'group-fields' });
     const moreBody = h('div', { class: 'group-fields' });
     const more = h('details', { class: 'more', hidden: group.more.length === 0 }, h('summary', {}, `${group.more.length} more setting${group.more.length === 1 ? '' : 's'}`), moreBody);
     let section;
     if (group.folded) {
-      section = h('details', { class: 'group group-folded', 'data-group': group.name }, h('summary', {}, h('span', { class: 'group-title', id }, group.name), count), body, more);
+      section = h('details', { class: 'group group-folded', 'data-group': group.name }, h('summary', {}, h('span', { class: 'group-title', id }, group.name), sizeNote, count), body, more);
     } else {
       section = h('section', { class: 'group', 'data-group': group.name, 'aria-labelledby': id }, h('h2', { class: 'group-title', id }, group.name, count), body, more);
     }

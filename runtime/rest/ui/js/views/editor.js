@@ -37,13 +37,18 @@ function choosePlugin(main, ctx) {
   const list = h('div', { class: 'plugin-list' }, h('p', { class: 'muted' }, 'Loading the plugins…'));
   fill(main, h('div', { class: 'page-head' }, h('h1', {}, 'New connector')), h('p', {}, 'Choose the plugin the connector runs.'), list);
   api.plugins(true).then((plugins) => {
-    const sorted = [...(plugins || [])].sort((a, b) => a.type.localeCompare(b.type) || a.class.localeCompare(b.class));
-    fill(list, h('ul', { class: 'plugins-pick' }, sorted.map((p) => h('li', {},
-      h('a', { class: 'plugin-card', href: `#/new/${encodeURIComponent(p.class)}`, 'data-plugin': p.class },
-        h('span', { class: `type type-${p.type}` }, p.type),
-        h('span', { class: 'strong' }, shortClass(p.class)),
-        h('span', { class: 'muted mono small' }, p.class),
-        h('span', { class: 'muted small' }, `version ${p.version}`))))));
+    const kinds = [['source', 'Sources', 'read from a system and write records to topics'], ['sink', 'Sinks', 'read records from topics and write them to a system']];
+    fill(list, kinds.map(([type, heading, what]) => {
+      const mine = (plugins || []).filter((p) => p.type === type).sort((a, b) => a.class.localeCompare(b.class));
+      if (mine.length === 0) return null;
+      return h('section', { class: 'plugin-kind', 'aria-labelledby': `kind-${type}` },
+        h('h2', { id: `kind-${type}` }, heading, h('span', { class: 'muted small' }, ` · ${what}`)),
+        h('ul', { class: 'plugins-pick' }, mine.map((p) => h('li', {},
+          h('a', { class: 'plugin-card', href: `#/new/${encodeURIComponent(p.class)}`, 'data-plugin': p.class },
+            h('span', { class: 'strong' }, shortClass(p.class).replace(/Connector$/, '')),
+            h('span', { class: 'muted mono small' }, p.class),
+            h('span', { class: 'muted small' }, `version ${p.version}`))))));
+    }));
   }).catch((e) => fill(list, notice('error', `Could not list the plugins: ${e.message}`)));
 }
 
