@@ -34,7 +34,7 @@ fn web_ui_in_headless_chromium() {
     ]);
     let passed = run.count("pass").unwrap_or(0);
     assert!(
-        run.status.success() && run.count("fail") == Some(0) && run.count("skipped") == Some(0) && passed >= 12,
+        run.status.success() && run.count("fail") == Some(0) && run.count("skipped") == Some(0) && passed >= 13,
         "the browser tests failed ({}; {passed} passed; see the output above; screenshots in {})\nferry log:\n{}",
         run.status,
         shots.display(),

@@ -21,10 +21,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}"
 fi
 
-# npm ci only when node_modules does not hold the locked playwright-core.
-want=$(node -p "require('./package-lock.json').packages['node_modules/playwright-core'].version")
-have=$(node -p "try { require('./node_modules/playwright-core/package.json').version } catch { '' }")
-if [ "$want" != "$have" ]; then
+# npm ci only when node_modules does not hold exactly the locked packages.
+if ! node -e '
+  const lock = require("./package-lock.json").packages;
+  for (const [where, p] of Object.entries(lock)) {
+    if (!where) continue;
+    try { if (require(`./${where}/package.json`).version !== p.version) process.exit(1); } catch { process.exit(1); }
+  }' 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-echo "browser tests ready: $("${FERRY_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -1), playwright-core $want"
+echo "browser tests ready: $("${FERRY_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -1), $(node -p "Object.entries(require('./package-lock.json').packages).filter(([w]) => w).map(([w, p]) => w.replace('node_modules/', '') + ' ' + p.version).join(', ')")"

@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 export const WORKER = required('FERRY_URL');
 export const WORK_DIR = required('FERRY_UI_WORK_DIR');
@@ -114,4 +117,18 @@ export async function worker(command) {
 
 export function unique(prefix) {
   return `${prefix}-${process.pid}-${Date.now() % 1000000}`;
+}
+
+/**
+ * WCAG 2.1 A and AA problems axe-core finds on the page as it is now
+ * (color contrast included), as readable lines; [] when there are none.
+ */
+export async function accessibilityProblems(page) {
+  // Evaluated through the debugging protocol, which the page's CSP allows.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.join(', ')})`);
 }

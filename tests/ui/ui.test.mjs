@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { WORKER, WORK_DIR, assertNoSidewaysScroll, launch, rest, screenshot, unique, until, worker } from './lib.mjs';
+import { WORKER, WORK_DIR, accessibilityProblems, assertNoSidewaysScroll, launch, rest, screenshot, unique, until, worker } from './lib.mjs';
 
 const SINK_CLASS = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
 const sinkName = unique('orders-to-file');
@@ -220,6 +220,8 @@ test('keyboard: "/" finds, Enter opens, Escape cancels a delete', async () => {
   assert.equal(await page.evaluate(() => document.activeElement.textContent), failingName);
   await page.keyboard.press('Enter');
   await until('the connector page', async () => page.url().endsWith(`#/connectors/${failingName}`));
+  await until('a new page to start at its heading', async () => page.evaluate((name) => document.activeElement.tagName === 'H1' && document.activeElement.textContent === name, failingName));
+  await until('the task state (the actions wait for it)', async () => (await taskState().textContent()) === 'FAILED');
   await page.getByRole('button', { name: 'Delete…' }).focus();
   await page.keyboard.press('Enter');
   await page.getByRole('dialog').waitFor();
@@ -254,6 +256,38 @@ test('phone width: readable, nothing to scroll sideways', async () => {
   } finally {
     await page.setViewportSize({ width: 1280, height: 860 });
   }
+});
+
+test('accessibility: nothing axe-core finds against WCAG 2.1 AA, in light and dark', async () => {
+  const pages = [
+    ['connectors', '#/connectors', 'tbody tr[data-connector]'],
+    ['a failed connector', `#/connectors/${encodeURIComponent(failingName)}`, 'details[data-trace="task-0"] pre'],
+    ['the plugin choice', '#/new', 'a.plugin-card'],
+    ['cluster', '#/cluster', `tr[data-plugin="${SINK_CLASS}"]`],
+  ];
+  const problems = [];
+  try {
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [what, hash, ready] of pages) {
+        await page.goto(ui(hash));
+        await page.locator(ready).first().waitFor();
+        for (const p of await accessibilityProblems(page)) problems.push(`${scheme}, ${what}: ${p}`);
+      }
+      await page.goto(ui(`#/new/${encodeURIComponent(SINK_CLASS)}`));
+      await page.locator('[data-field="tasks.max"] input').fill('0');
+      await page.locator('[data-field="tasks.max"] .field-error').waitFor();
+      for (const p of await accessibilityProblems(page)) problems.push(`${scheme}, the form with an error: ${p}`);
+      await page.goto(ui(`#/connectors/${encodeURIComponent(failingName)}`));
+      await page.getByRole('button', { name: 'Delete…' }).click();
+      await page.getByRole('dialog').waitFor();
+      for (const p of await accessibilityProblems(page)) problems.push(`${scheme}, the delete dialog: ${p}`);
+      await page.keyboard.press('Escape');
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+  assert.deepEqual(problems, []);
 });
 
 test('delete asks first, then the connector is gone', async () => {

@@ -77,13 +77,17 @@ function route() {
   } catch (e) {
     showCrash(e);
   }
-  // Move focus to the new page's heading, so keyboard and screen reader users start there.
+  // After the first page, move focus to the new page's heading, so keyboard
+  // and screen reader users start there rather than at the top of the document.
   const heading = main.querySelector('h1');
-  if (heading && document.activeElement !== document.body && !main.contains(document.activeElement)) {
+  if (heading && routed) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({ preventScroll: true });
   }
+  routed = true;
 }
+
+let routed = false;
 
 function showCrash(e) {
   main.prepend(notice('error', `Something went wrong on this page: ${e && e.message ? e.message : e}`,

@@ -105,6 +105,12 @@ function showEditor(main, ctx, editing, title, setup, alive) {
     h('div', { class: 'page-head' }, h('h1', {}, title)),
     h('p', { class: 'meta' }, h('span', { class: 'mono', title: setup.pluginClass }, setup.pluginClass), setup.type ? h('span', { class: `type type-${setup.type}` }, setup.type) : null),
     formEl);
+  // The loading heading had the focus; the new one takes it.
+  if (document.activeElement === document.body) {
+    const heading = main.querySelector('h1');
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
   validate();
 
   /** The connector the active tab describes: { name, config }, or throws. */
