@@ -181,6 +181,22 @@ test('offsets are shown, and reset only while stopped', async () => {
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
   await until('STOPPED', async () => (await detailBadge().textContent()) === 'Connector STOPPED');
   await page.locator('#section-tasks').getByText('A stopped connector has no tasks.').waitFor();
+
+  // Alter: the editor opens on the offsets as they are; bad JSON is refused in the page.
+  await offsets.getByRole('button', { name: 'Alter offsets…' }).click();
+  const area = page.locator('#offsets-json');
+  const current = JSON.parse(await area.inputValue());
+  assert.equal(current.offsets.length, 1, 'one topic partition');
+  await area.fill('{"offsets": [');
+  await offsets.getByRole('button', { name: 'Write offsets' }).click();
+  await offsets.locator('.notice-error').getByText('Not valid JSON').waitFor();
+  current.offsets[0].offset = { kafka_offset: 1 };
+  await area.fill(JSON.stringify(current));
+  await offsets.getByRole('button', { name: 'Write offsets' }).click();
+  await page.locator('.toast').getByText('The offsets for this connector have been altered successfully').waitFor();
+  await until('the altered offset', async () => JSON.stringify((await rest('GET', `/connectors/${encodeURIComponent(sinkName)}/offsets`)).body.offsets[0].offset) === '{"kafka_offset":1}');
+  await offsets.getByText('{"kafka_offset":1}').waitFor();
+
   await offsets.getByRole('button', { name: 'Reset offsets…' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Reset offsets' }).click();
   await page.locator('.toast').getByText('The offsets for this connector have been reset successfully').waitFor();
