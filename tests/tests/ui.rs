@@ -49,3 +49,29 @@ fn web_ui_modules_under_node() {
     let run = run_script(&ui, "unit.test.mjs", None, &[]);
     assert!(run.status.success() && run.count("fail") == Some(0) && run.count("pass").unwrap_or(0) >= 6, "the UI's unit tests failed ({})", run.status);
 }
+
+/// `/ui` is served by the worker itself, from files inside the binary; the
+/// Connect endpoints around it are unchanged.
+#[test]
+fn web_ui_is_served_by_the_worker() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ferry = Ferry::standalone(BIN, dir.path(), "embedded", &[], &[]);
+    let client = reqwest::blocking::Client::new();
+    for path in ["/ui", "/ui/"] {
+        let r = client.get(format!("{}{path}", ferry.url)).send().expect("GET /ui");
+        assert_eq!(r.status(), 200, "{path}");
+        let header = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(header("content-type"), "text/html; charset=utf-8");
+        assert!(header("content-security-policy").contains("default-src 'none'"), "only the UI's own files may load");
+        assert!(r.text().unwrap_or_default().contains("<script type=\"module\" src=\"/ui/js/app.js\">"));
+    }
+    let r = client.get(format!("{}/ui/js/app.js", ferry.url)).send().expect("GET app.js");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("text/javascript; charset=utf-8"));
+    let r = client.head(format!("{}/ui/style.css", ferry.url)).send().expect("HEAD style.css");
+    assert_eq!(r.status(), 200);
+    let (code, body) = ferry.get("/ui/nope.js");
+    assert_eq!((code, body["error_code"].as_u64()), (404, Some(404)), "{body}");
+    assert_eq!(ferry.get("/connectors").0, 200);
+    assert_eq!(ferry.get("/ui-nope").0, 404);
+}
