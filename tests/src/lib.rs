@@ -11,6 +11,7 @@
 //! | `FERRY_TEST_POSTGRES` | PostgreSQL host:port (default 127.0.0.1:5432, user postgres, trust) |
 //! | `FERRY_TEST_SERVERS` | where the test servers are installed (default `~/.cache/ferry/test-servers`) |
 
+pub mod browser;
 pub mod db;
 pub mod ferry;
 pub mod kafka;

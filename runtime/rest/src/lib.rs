@@ -3,17 +3,17 @@
 //! [`Herder`]; every answer is built from the herder's types.
 
 mod body;
+mod cors;
 mod error;
 mod routes;
 mod shapes;
+mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::http::{HeaderValue, Method};
 use axum::Router;
 use ferry_runtime::herder::Herder;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
 
@@ -41,25 +41,10 @@ pub(crate) struct AppState {
 /// The whole API.
 pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>, cors: CorsSettings) -> Router {
     let router = routes::routes().with_state(AppState { herder, loggers });
-    match cors_layer(&cors) {
+    match cors::layer(&cors) {
         Some(layer) => router.layer(layer),
         None => router,
     }
-}
-
-fn cors_layer(cors: &CorsSettings) -> Option<CorsLayer> {
-    let origin = cors.allow_origin.trim();
-    if origin.is_empty() {
-        return None;
-    }
-    let origins = if origin == "*" {
-        AllowOrigin::any()
-    } else {
-        AllowOrigin::list(origin.split(',').filter_map(|o| HeaderValue::from_str(o.trim()).ok()))
-    };
-    let methods = if cors.allow_methods.trim().is_empty() { "GET,POST,HEAD" } else { cors.allow_methods.as_str() };
-    let methods: Vec<Method> = methods.split(',').filter_map(|m| m.trim().parse().ok()).collect();
-    Some(CorsLayer::new().allow_origin(origins).allow_methods(methods).allow_headers(tower_http::cors::Any))
 }
 
 /// Serves `router` until `shutdown` resolves.

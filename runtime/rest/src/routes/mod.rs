@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(offsets::routes())
         .merge(plugins::routes())
         .merge(loggers::routes())
+        .merge(crate::ui::routes())
         .fallback(|| async { status_error(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async { status_error(StatusCode::METHOD_NOT_ALLOWED) })
 }
