@@ -22,6 +22,12 @@ pub use kafka::{consume, consume_records, create_topic, produce, Consumed};
 pub use servers::{KafkaServer, SearchServer};
 pub use wait::{poll_until, unique, wait_until};
 
+/// Runs an async test body against a broker's bootstrap address, on a
+/// multi-threaded runtime (Kafka clients block in places).
+pub fn with_broker<F: std::future::Future>(kafka: &KafkaServer, body: impl FnOnce(String) -> F) -> F::Output {
+    tokio::runtime::Runtime::new().expect("tokio runtime").block_on(body(kafka.bootstrap()))
+}
+
 /// A broker and a standalone Ferry on it (offsets flushed every 500 ms),
 /// for one test.
 pub struct Pipeline {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ferry_runtime::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
 use ferry_runtime::distributed::protocol::{Assignment, Protocol, TaskRef, WorkerState};
-use ferry_tests::{unique, KafkaServer};
+use ferry_tests::{unique, with_broker, KafkaServer};
 use tokio::time::Instant;
 
 fn member(bootstrap: &str, group: &str, n: usize) -> (Membership, WorkerState) {
@@ -150,12 +150,10 @@ async fn workers_share_a_group(bootstrap: String) {
 
 #[test]
 fn workers_share_a_group_on_noida() {
-    let kafka = KafkaServer::noida();
-    tokio::runtime::Runtime::new().expect("runtime").block_on(workers_share_a_group(kafka.bootstrap()));
+    with_broker(&KafkaServer::noida(), workers_share_a_group);
 }
 
 #[test]
 fn workers_share_a_group_on_tansu() {
-    let kafka = KafkaServer::tansu();
-    tokio::runtime::Runtime::new().expect("runtime").block_on(workers_share_a_group(kafka.bootstrap()));
+    with_broker(&KafkaServer::tansu(), workers_share_a_group);
 }

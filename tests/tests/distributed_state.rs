@@ -10,7 +10,7 @@ use ferry_runtime::distributed::kafka_offsets::KafkaOffsetStore;
 use ferry_runtime::stores::OffsetStore;
 use ferry_runtime::distributed::topic_log::{TopicLog, TopicSpec};
 use ferry_runtime::herder::TargetState;
-use ferry_tests::{unique, KafkaServer};
+use ferry_tests::{unique, with_broker, KafkaServer};
 
 fn props(pairs: &[(&str, &str)]) -> Props {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -81,24 +81,20 @@ async fn offsets_move_between_workers(bootstrap: String) {
 
 #[test]
 fn offsets_move_between_workers_on_noida() {
-    let kafka = KafkaServer::noida();
-    tokio::runtime::Runtime::new().expect("runtime").block_on(offsets_move_between_workers(kafka.bootstrap()));
+    with_broker(&KafkaServer::noida(), offsets_move_between_workers);
 }
 
 #[test]
 fn offsets_move_between_workers_on_tansu() {
-    let kafka = KafkaServer::tansu();
-    tokio::runtime::Runtime::new().expect("runtime").block_on(offsets_move_between_workers(kafka.bootstrap()));
+    with_broker(&KafkaServer::tansu(), offsets_move_between_workers);
 }
 
 #[test]
 fn config_topic_round_trip_on_noida() {
-    let kafka = KafkaServer::noida();
-    tokio::runtime::Runtime::new().expect("runtime").block_on(config_topic_round_trip(kafka.bootstrap()));
+    with_broker(&KafkaServer::noida(), config_topic_round_trip);
 }
 
 #[test]
 fn config_topic_round_trip_on_tansu() {
-    let kafka = KafkaServer::tansu();
-    tokio::runtime::Runtime::new().expect("runtime").block_on(config_topic_round_trip(kafka.bootstrap()));
+    with_broker(&KafkaServer::tansu(), config_topic_round_trip);
 }
