@@ -30,6 +30,15 @@ def http(method, url, body=None):
         return None, b""
 
 
+def stop(proc, timeout=30):
+    """Stops a process started in its own session (SIGTERM, then SIGKILL after `timeout` s)."""
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+
+
 def rss_kb(pid, field):
     """VmRSS or VmHWM of a process and its children (the JVM runs under a shell)."""
     total = 0

@@ -15,7 +15,7 @@ and for the Connect side the reference launcher given by REFERENCE_CONNECT
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
-from common import count_lines, free_port, http, rss_kb, start_broker, wait
+from common import count_lines, free_port, http, rss_kb, start_broker, stop, wait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINE_BYTES = 100
@@ -54,11 +54,7 @@ def run(name, cmd, work, bootstrap, input_path, lines, embedded=False):
     wait(f"{name} to write {lines} lines", lambda: count_lines(out) >= lines, 1800, 0.2)
     elapsed = time.monotonic() - t1
     peak_kb = rss_kb(proc.pid, "VmHWM")
-    os.killpg(proc.pid, 15)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
+    stop(proc)
     return {"worker": name, "lines_per_s": round(lines / elapsed), "seconds": round(elapsed, 2),
             "rest_ready_ms": round(ready_ms, 1), "idle_rss_mb": round(idle_kb / 1024, 1), "peak_rss_mb": round(peak_kb / 1024, 1)}
 

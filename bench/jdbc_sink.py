@@ -19,7 +19,7 @@ keeps to the fetch limits.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
-from common import cpu_seconds, free_port, http, rss_kb, start_broker, wait
+from common import cpu_seconds, free_port, http, rss_kb, start_broker, stop, wait
 from jdbc_source import COLUMNS, MYSQL, POSTGRES, TABLE, broker_ceiling, connection_url, load, mysql, psql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,11 +55,7 @@ class Worker:
                     sys.exit(f"{name} failed: {t.get('trace', '')[:2000]}")
 
     def stop(self):
-        os.killpg(self.proc.pid, 15)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, 9)
+        stop(self.proc)
 
 
 def source_config(prefix):

@@ -18,7 +18,7 @@ test), and a broker as for file_pipeline.py.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
-from common import cpu_seconds, free_port, http, rss_kb, start_broker, wait
+from common import cpu_seconds, free_port, http, rss_kb, stop, start_broker, wait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE = "ferry_bench_rows"
@@ -115,11 +115,7 @@ def run_ferry(db, schemas, rows, work, bootstrap, batch_max_rows, extra_props):
         elapsed, cpu = time.monotonic() - t0, cpu_seconds(proc.pid) - cpu0
         peak_kb = rss_kb(proc.pid, "VmHWM")
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop(proc)
     return {"database": db, "schemas": schemas, "rows_per_s": round(rows / elapsed), "seconds": round(elapsed, 2),
             "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(peak_kb / 1024, 1), "topic": prefix + TABLE}
 

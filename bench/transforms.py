@@ -22,7 +22,7 @@ Needs MariaDB as for jdbc_source.py. No broker: records go to the embedded log.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
-from common import cpu_seconds, free_port, http, rss_kb, wait
+from common import cpu_seconds, free_port, http, rss_kb, stop, wait
 from jdbc_source import TABLE, connection_url, load
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -74,11 +74,7 @@ def run(rows, work, name, transforms, callgrind=False):
         result = {"transforms": transforms, "rows_per_s": round(rows / elapsed), "cpu_seconds": round(cpu, 2),
                   "peak_rss_mb": round(rss_kb(proc.pid, "VmHWM") / 1024, 1)}
     finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(120)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop(proc, 120)
     if callgrind:
         totals = [l for l in open(counts) if l.startswith(("summary:", "totals:"))]
         result["instructions"] = int(totals[0].split()[1])
