@@ -22,6 +22,11 @@ fn append_lines(path: &Path, from: usize, to: usize) -> Vec<String> {
     lines
 }
 
+/// `in0-line-000042` → 42.
+fn line_number(line: &str) -> Option<usize> {
+    line.rsplit_once("-line-").and_then(|(_, n)| n.parse().ok())
+}
+
 fn lines_of(path: &Path) -> BTreeSet<String> {
     std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
 }
@@ -125,6 +130,19 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         wait_until(Duration::from_secs(60), "the lines in the sink file", || lines.iter().all(|l| lines_of(&p.output).contains(l)).then_some(()));
     }
 
+    // Pause through another worker: every worker reports the source PAUSED; resume: RUNNING again.
+    let source = pipelines[0].source.as_str();
+    let pause = format!("/connectors/{source}/pause");
+    wait_until(Duration::from_secs(30), "the pause to be accepted", || (workers[1].call("PUT", &pause, None).0 == 202).then_some(()));
+    for w in &workers {
+        w.wait_for_state(source, "PAUSED");
+    }
+    let resume = format!("/connectors/{source}/resume");
+    wait_until(Duration::from_secs(30), "the resume to be accepted", || (workers[2].call("PUT", &resume, None).0 == 202).then_some(()));
+    for w in &workers {
+        w.wait_for_state(source, "RUNNING");
+    }
+
     // kill -9 the worker with the most tasks: its tasks go to the others.
     let busiest = ids.iter().enumerate().max_by_key(|(_, id)| on.iter().filter(|w| w == id).count()).map(|(i, _)| i).expect("a worker");
     let dead = ids[busiest].clone();
@@ -147,7 +165,45 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         });
     }
     eprintln!("failover after kill -9: {took:?}");
+
+    // Stop the whole cluster cleanly and start it again: the same connectors
+    // run, and the sources resume from their stored offsets instead of
+    // reading their files again.
     for w in workers.iter_mut().filter(|w| w.url != format!("http://{dead}")) {
+        assert!(w.terminate().success(), "a worker stops cleanly on SIGTERM");
+    }
+    let before: Vec<String> = pipelines.iter().map(|p| std::fs::read_to_string(&p.output).unwrap_or_default()).collect();
+    for w in workers.iter_mut() {
+        w.spawn();
+    }
+    wait_until(Duration::from_secs(60), "the restarted cluster to run every connector", || {
+        workers.iter().map(|w| running(w, &names)).collect::<Option<Vec<_>>>()
+    });
+    for (p, lines) in pipelines.iter().zip(written.iter_mut()) {
+        lines.extend(append_lines(&p.input, 600, 700));
+    }
+    for ((p, lines), old) in pipelines.iter().zip(&written).zip(&before) {
+        wait_until(Duration::from_secs(60), "the lines written after the restart in the sink file", || {
+            let got = lines_of(&p.output);
+            lines.iter().all(|l| got.contains(l)).then_some(())
+        });
+        let text = std::fs::read_to_string(&p.output).unwrap_or_default();
+        let new_part = text.strip_prefix(old.as_str()).unwrap_or_else(|| panic!("the sink file was rewritten"));
+        let resent: Vec<&str> = new_part.lines().filter(|l| line_number(l).is_none_or(|n| n < 600)).collect();
+        assert!(resent.is_empty(), "after a clean restart only new lines arrive, yet {} old ones came again: {:?}", resent.len(), resent.iter().take(5).collect::<Vec<_>>());
+    }
+
+    // A connector deleted through one worker is gone on all.
+    let sink = pipelines[1].sink.as_str();
+    wait_until(Duration::from_secs(30), "the delete to be accepted", || (workers[1].call("DELETE", &format!("/connectors/{sink}"), None).0 == 204).then_some(()));
+    for w in &workers {
+        wait_until(Duration::from_secs(30), "the deleted connector to be gone", || {
+            let (code, list) = w.get("/connectors");
+            (code == 200 && list.as_array().is_some_and(|l| l.len() == 3 && !l.iter().any(|c| c == sink))).then_some(())
+        });
+        assert_eq!(w.get(&format!("/connectors/{sink}/status")).0, 404);
+    }
+    for w in workers.iter_mut() {
         assert!(w.terminate().success(), "a worker stops cleanly on SIGTERM");
     }
 }
