@@ -12,6 +12,8 @@ use crate::wait::wait_until;
 pub struct Ferry {
     child: Option<Child>,
     binary: PathBuf,
+    /// `standalone` or `distributed`.
+    mode: &'static str,
     args: Vec<PathBuf>,
     pub url: String,
     pub log: PathBuf,
@@ -54,7 +56,43 @@ impl Ferry {
         let mut f = Ferry {
             child: None,
             binary: PathBuf::from(binary),
+            mode: "standalone",
             args,
+            url: format!("http://127.0.0.1:{port}"),
+            log: dir.join("ferry.log"),
+        };
+        f.spawn();
+        f
+    }
+
+    /// `ferry distributed <dir>/worker.properties`: a worker of `group`,
+    /// its REST listener on a free port, the internal topics named by `group`.
+    pub fn distributed(binary: &str, dir: &Path, bootstrap: &str, group: &str, extra: &[(&str, String)]) -> Ferry {
+        let port = free_port();
+        let mut props: Vec<(&str, String)> = vec![
+            ("bootstrap.servers", bootstrap.to_owned()),
+            ("group.id", group.to_owned()),
+            ("config.storage.topic", format!("{group}-configs")),
+            ("offset.storage.topic", format!("{group}-offsets")),
+            ("status.storage.topic", format!("{group}-status")),
+            ("config.storage.replication.factor", "1".into()),
+            ("offset.storage.replication.factor", "1".into()),
+            ("status.storage.replication.factor", "1".into()),
+            ("listeners", format!("http://127.0.0.1:{port}")),
+            ("key.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
+            ("value.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
+        ];
+        for (k, v) in extra {
+            props.retain(|(pk, _)| pk != k);
+            props.push((k, v.clone()));
+        }
+        let worker = dir.join("worker.properties");
+        write_properties(&worker, &props);
+        let mut f = Ferry {
+            child: None,
+            binary: PathBuf::from(binary),
+            mode: "distributed",
+            args: vec![worker],
             url: format!("http://127.0.0.1:{port}"),
             log: dir.join("ferry.log"),
         };
@@ -66,7 +104,7 @@ impl Ferry {
     pub fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log file");
         let child = Command::new(&self.binary)
-            .arg("standalone")
+            .arg(self.mode)
             .args(&self.args)
             .env("RUST_LOG", std::env::var("FERRY_TEST_LOG").unwrap_or_else(|_| "info".into()))
             .stdout(Stdio::null())

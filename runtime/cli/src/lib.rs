@@ -1,6 +1,7 @@
 //! The `ferry` binary: parses the command line, wires the plugin registry,
 //! the worker, the herder and the REST server together, and runs them.
 
+mod distributed;
 mod docs;
 mod logging;
 mod registry;
@@ -56,7 +57,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.mode {
             Mode::Standalone { worker, connectors } => standalone::run(&worker, &connectors, loggers).await,
-            Mode::Distributed { .. } => Err("distributed mode is not available yet; use `ferry standalone`".to_owned()),
+            Mode::Distributed { worker } => distributed::run(&worker, loggers).await,
             Mode::ConfigReference => Ok(()),
         }
     });

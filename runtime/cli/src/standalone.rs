@@ -80,7 +80,7 @@ pub async fn run(worker_file: &Path, connector_files: &[PathBuf], loggers: Arc<L
 }
 
 /// `http://host:port` → `host:port`, with an empty host meaning every interface.
-fn bind_address(url: &str) -> Result<String, String> {
+pub(crate) fn bind_address(url: &str) -> Result<String, String> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r).trim_end_matches('/');
     let (host, port) = rest.rsplit_once(':').ok_or_else(|| format!("Invalid listener {url}: no port"))?;
     let host = if host.is_empty() { "0.0.0.0" } else { host.trim_start_matches('[').trim_end_matches(']') };
@@ -88,7 +88,7 @@ fn bind_address(url: &str) -> Result<String, String> {
     Ok(format!("{host}:{port}"))
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".to_owned())
 }
 
@@ -121,7 +121,7 @@ fn read_connector_file(path: &Path) -> Result<(String, Props), String> {
     Ok((name, props))
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,

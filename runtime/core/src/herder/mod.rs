@@ -2,11 +2,13 @@
 //! only thing the REST layer talks to. Its types are the shapes of Kafka
 //! Connect's REST entities; `ferry-rest` only serialises them.
 
+mod distributed;
 mod restarts;
 mod standalone;
 mod validate;
 mod types;
 
+pub use distributed::{DistributedConfig, DistributedHerder};
 pub use standalone::StandaloneHerder;
 pub use types::*;
 

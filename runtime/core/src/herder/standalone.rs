@@ -10,7 +10,7 @@ use ferry_api::{ConnectError, ConnectorContext, ConnectorKind, SourceMap};
 use serde_json::{json, Value as Json};
 use tokio::sync::{mpsc, Mutex};
 
-use super::validate::{find_plugin, invalid_config, unknown_class, validate};
+use super::validate::{invalid_config, plugin_keys, unknown_class, validate, validate_for_plugin};
 use super::*;
 use crate::config::connector::ConnectorConfig;
 use crate::plugins::PluginInfo;
@@ -276,7 +276,7 @@ fn log_unknown_keys(name: &str, config: &Props, infos: &ConfigInfos) {
 /// Caps the task configs at `tasks.max` and names the task class in each,
 /// as Connect shows it in `GET …/tasks` (`…FileStreamSinkConnector` →
 /// `…FileStreamSinkTask`).
-fn with_task_class(configs: Vec<Props>, connector_class: &str, max: usize) -> Vec<Props> {
+pub(super) fn with_task_class(configs: Vec<Props>, connector_class: &str, max: usize) -> Vec<Props> {
     let task_class = match connector_class.strip_suffix("Connector") {
         Some(stem) => format!("{stem}Task"),
         None => format!("{connector_class}Task"),
@@ -587,31 +587,11 @@ impl Herder for StandaloneHerder {
     }
 
     fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>> {
-        let r = &self.worker.registry;
-        let def = r
-            .find_connector(plugin)
-            // A connector's own keys, then the ones every connector of its kind has.
-            .map(|p| (p.config_def)().merge(crate::config::connector::config_def(p.factory.kind())))
-            .or_else(|| r.find_converter(plugin).map(|p| (p.config_def)()))
-            .or_else(|| r.find_header_converter(plugin).map(|p| (p.config_def)()))
-            .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;
-        Ok(def.keys().to_vec())
+        plugin_keys(&self.worker.registry, plugin)
     }
 
     async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos> {
-        let r = &self.worker.registry;
-        let from_path = r.find_connector(plugin).ok_or_else(|| unknown_class(r, plugin))?;
-        if let Some(class) = config.get("connector.class") {
-            let in_body = find_plugin(r, &config)?;
-            if in_body.class != from_path.class {
-                return Err(HerderError::BadRequest(format!(
-                    "Included connector type {class} does not match request type {plugin}"
-                )));
-            }
-        }
-        let mut config = config;
-        config.entry("connector.class".into()).or_insert_with(|| from_path.class.to_owned());
-        Ok(validate(r, &config).await?.1)
+        validate_for_plugin(&self.worker.registry, plugin, config).await
     }
 }
 

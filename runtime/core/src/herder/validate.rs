@@ -92,3 +92,28 @@ pub fn invalid_config(infos: ConfigInfos) -> HerderError {
     );
     HerderError::InvalidConfig { message, infos: Box::new(infos) }
 }
+
+/// `GET /connector-plugins/{plugin}/config`: a connector's own keys, then
+/// the ones every connector of its kind has; or a converter's keys.
+pub fn plugin_keys(r: &Registry, plugin: &str) -> HerderResult<Vec<ConfigKey>> {
+    let def = r
+        .find_connector(plugin)
+        .map(|p| (p.config_def)().merge(config_def(p.factory.kind())))
+        .or_else(|| r.find_converter(plugin).map(|p| (p.config_def)()))
+        .or_else(|| r.find_header_converter(plugin).map(|p| (p.config_def)()))
+        .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;
+    Ok(def.keys().to_vec())
+}
+
+/// `PUT /connector-plugins/{plugin}/config/validate`.
+pub async fn validate_for_plugin(r: &Registry, plugin: &str, mut config: Props) -> HerderResult<ConfigInfos> {
+    let from_path = r.find_connector(plugin).ok_or_else(|| unknown_class(r, plugin))?;
+    if let Some(class) = config.get("connector.class") {
+        let in_body = find_plugin(r, &config)?;
+        if in_body.class != from_path.class {
+            return Err(HerderError::BadRequest(format!("Included connector type {class} does not match request type {plugin}")));
+        }
+    }
+    config.entry("connector.class".into()).or_insert_with(|| from_path.class.to_owned());
+    Ok(validate(r, &config).await?.1)
+}

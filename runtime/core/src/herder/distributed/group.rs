@@ -1,0 +1,168 @@
+//! The worker's life in its group: read the config topic, join, let the
+//! leader assign, apply the assignment, then heartbeat, exchange statuses
+//! and watch the config topic until the group rebalances again.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::work::{Event, Local};
+use super::DistributedHerder;
+use crate::distributed::assignor::{assign, AssignorState, Work};
+use crate::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
+use crate::distributed::protocol::{Assignment, TaskRef, WorkerState};
+use crate::herder::TargetState;
+
+/// How often statuses are exchanged and the config topic is looked at.
+const TICK: Duration = Duration::from_millis(500);
+
+/// What a member says it runs.
+fn work_of(a: Option<&Assignment>) -> Work {
+    let mut w = Work::default();
+    if let Some(a) = a {
+        w.connectors.extend(a.connectors.iter().cloned());
+        w.tasks.extend(a.tasks.iter().cloned());
+    }
+    w
+}
+
+impl DistributedHerder {
+    /// The leader's assignments: every connector, and the committed tasks of those not stopped.
+    fn plan(&self, joined: &Joined, assignor: &mut AssignorState) -> Vec<(String, Assignment)> {
+        let shared = self.shared();
+        let running: BTreeMap<String, Work> = joined.members.iter().map(|(id, s)| (id.clone(), work_of(s.previous.as_ref()))).collect();
+        let mut wanted = Work::default();
+        for (name, c) in &shared.config.connectors {
+            wanted.connectors.insert(name.clone());
+            if c.target != TargetState::Stopped {
+                wanted.tasks.extend((0..c.tasks.len() as i32).map(|task| TaskRef { connector: name.clone(), task }));
+            }
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let max_delay = i64::try_from(self.settings.max_delay.as_millis()).unwrap_or(i64::MAX);
+        let plan = assign(assignor, &running, &wanted, max_delay, now_ms);
+        let leader_url = joined.members.iter().find(|(id, _)| *id == joined.leader_id).map(|(_, s)| s.url.clone()).unwrap_or_default();
+        joined
+            .members
+            .iter()
+            .map(|(id, _)| {
+                let d = plan.deltas.get(id).cloned().unwrap_or_default();
+                let a = Assignment {
+                    error: Assignment::NO_ERROR,
+                    leader: joined.leader_id.clone(),
+                    leader_url: leader_url.clone(),
+                    config_offset: shared.config.offset,
+                    connectors: d.start.connectors.into_iter().collect(),
+                    tasks: d.start.tasks.into_iter().collect(),
+                    revoked_connectors: d.stop.connectors.into_iter().collect(),
+                    revoked_tasks: d.stop.tasks.into_iter().collect(),
+                    delay: plan.delay_ms,
+                };
+                (id.clone(), a)
+            })
+            .collect()
+    }
+
+    /// Runs until `stop` turns true, then stops this worker's work and leaves the group.
+    pub(super) async fn run_group(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<Event>, mut stop: watch::Receiver<bool>) {
+        let s = &self.settings;
+        let mut membership = Membership::new(MembershipConfig {
+            bootstrap: self.worker.config.bootstrap_servers.split(',').map(|b| b.trim().to_owned()).filter(|b| !b.is_empty()).collect(),
+            group_id: s.group_id.clone(),
+            session_timeout: s.session_timeout,
+            rebalance_timeout: s.rebalance_timeout,
+            protocol: s.protocol,
+            client_id: self.worker.worker_id.clone(),
+        });
+        let mut assignor = AssignorState::default();
+        let mut local = Local::default();
+        'rebalance: while !*stop.borrow() {
+            self.rebalancing.store(true, Ordering::SeqCst);
+            if let Err(e) = self.read_config().await {
+                tracing::warn!("cannot read the config topic: {}; trying again", e.trace());
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            let seen_offset = self.shared().config.offset;
+            let state = WorkerState { url: self.url.clone(), config_offset: seen_offset, previous: Some(local.as_assignment()) };
+            let joined = match membership.join(&state).await {
+                Ok(j) => j,
+                Err(e) => {
+                    tracing::warn!("cannot join group {}: {}; trying again", s.group_id, e.trace());
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let plan = if joined.is_leader() { self.plan(&joined, &mut assignor) } else { Vec::new() };
+            let assignment = match membership.sync(&joined, &plan).await {
+                Ok(Outcome::Done(a)) => a,
+                Ok(Outcome::Rejoin) => continue,
+                Err(e) => {
+                    tracing::warn!("cannot sync group {}: {}; joining again", s.group_id, e.trace());
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            self.shared().generation = joined.generation;
+            // The leader may have read further than this worker.
+            if let Err(e) = self.read_config().await {
+                tracing::warn!("cannot read the config topic: {}", e.trace());
+            }
+            self.apply(&mut local, &assignment).await;
+            tracing::info!(
+                generation = joined.generation,
+                leader = joined.is_leader(),
+                connectors = ?assignment.connectors,
+                tasks = assignment.tasks.len(),
+                revoked = assignment.revoked_connectors.len() + assignment.revoked_tasks.len(),
+                "rebalanced"
+            );
+            if !(assignment.revoked_connectors.is_empty() && assignment.revoked_tasks.is_empty()) {
+                // What was freed goes to others in the round that follows at once.
+                continue;
+            }
+            self.rebalancing.store(false, Ordering::SeqCst);
+            let handled_offset = self.shared().config.offset;
+            let rejoin_at = (assignment.delay > 0).then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
+            let mut beat = tokio::time::interval(s.heartbeat_interval);
+            let mut tick = tokio::time::interval(TICK);
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break 'rebalance,
+                    _ = beat.tick() => match membership.heartbeat().await {
+                        Ok(Outcome::Done(())) => {}
+                        Ok(Outcome::Rejoin) => continue 'rebalance,
+                        Err(e) => {
+                            tracing::warn!("heartbeat failed: {}; joining again", e.trace());
+                            continue 'rebalance;
+                        }
+                    },
+                    _ = tick.tick() => {
+                        self.exchange_statuses(&mut local).await;
+                        if let Err(e) = self.read_config().await {
+                            tracing::warn!("cannot read the config topic: {}", e.trace());
+                        }
+                        if self.shared().config.offset != handled_offset {
+                            self.reconcile(&mut local).await;
+                            continue 'rebalance;
+                        }
+                        if rejoin_at.is_some_and(|t| Instant::now() >= t) {
+                            continue 'rebalance;
+                        }
+                    }
+                    Some(event) = events.recv() => self.handle_event(&mut local, event).await,
+                }
+            }
+        }
+        self.rebalancing.store(true, Ordering::SeqCst);
+        self.stop_all(&mut local).await;
+        self.exchange_statuses(&mut local).await;
+        if let Err(e) = membership.leave().await {
+            tracing::warn!("cannot leave group {}: {}", s.group_id, e.trace());
+        }
+    }
+}

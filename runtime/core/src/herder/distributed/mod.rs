@@ -1,0 +1,319 @@
+//! The distributed herder: workers sharing a `group.id` share connectors
+//! and tasks. Configs, statuses and source offsets live in Kafka topics in
+//! Kafka Connect's formats, so every worker answers every read from what it
+//! has read; writes go to the config topic, and the group's leader assigns
+//! the work (`group.rs`) that each worker runs (`work.rs`).
+//!
+//! A write is made by the worker that receives it (Connect forwards it to
+//! the leader); during a rebalance writes are refused with 409, as Connect does.
+
+mod group;
+mod settings;
+mod work;
+
+pub use settings::DistributedConfig;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use ferry_api::config::Props;
+use ferry_api::{ConnectorKind, Result as ConnectResult};
+use serde_json::json;
+use tokio::sync::{mpsc, watch, Mutex};
+use tokio::task::JoinHandle;
+
+use super::validate::{invalid_config, plugin_keys, validate, validate_for_plugin};
+use super::*;
+use crate::config::connector::ConnectorConfig as Parsed;
+use crate::distributed::config_log::{self, ConfigState};
+use crate::distributed::status_log::StatusState;
+use crate::distributed::topic_log::TopicLog;
+use crate::plugins::PluginInfo;
+use crate::worker::{subscription, Worker};
+
+/// What this worker has read from the internal topics.
+struct Shared {
+    config: ConfigState,
+    statuses: StatusState,
+    generation: i32,
+}
+
+pub struct DistributedHerder {
+    worker: Arc<Worker>,
+    settings: DistributedConfig,
+    /// This worker's advertised REST URL.
+    url: String,
+    info: ServerInfo,
+    cluster_id: OnceLock<String>,
+    config_log: Mutex<TopicLog>,
+    status_log: Mutex<TopicLog>,
+    shared: std::sync::Mutex<Shared>,
+    /// True from a rebalance's start until its assignment runs.
+    rebalancing: AtomicBool,
+    events: mpsc::UnboundedSender<work::Event>,
+    stop: watch::Sender<bool>,
+    group: Mutex<Option<JoinHandle<()>>>,
+}
+
+const REBALANCING: &str = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
+
+impl DistributedHerder {
+    /// Opens the config and status topics (creating them when missing) and
+    /// joins the group. `client` holds the worker's Kafka client keys.
+    pub async fn start(worker: Arc<Worker>, info: ServerInfo, settings: DistributedConfig, url: String, client: &Props) -> ConnectResult<Arc<Self>> {
+        let config_log = TopicLog::open(client, &settings.config_topic).await?;
+        let status_log = TopicLog::open(client, &settings.status_topic).await?;
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let (stop, stop_rx) = watch::channel(false);
+        let herder = Arc::new(Self {
+            worker,
+            settings,
+            url,
+            info,
+            cluster_id: OnceLock::new(),
+            config_log: Mutex::new(config_log),
+            status_log: Mutex::new(status_log),
+            shared: std::sync::Mutex::new(Shared { config: ConfigState::new(), statuses: StatusState::default(), generation: -1 }),
+            rebalancing: AtomicBool::new(true),
+            events,
+            stop,
+            group: Mutex::new(None),
+        });
+        let handle = tokio::spawn(herder.clone().run_group(events_rx, stop_rx));
+        *herder.group.lock().await = Some(handle);
+        Ok(herder)
+    }
+
+    pub fn set_kafka_cluster_id(&self, id: String) {
+        let _ = self.cluster_id.set(id);
+    }
+
+    /// Stops this worker's work (tasks flush their offsets) and leaves the group.
+    pub async fn shutdown(&self) {
+        let _ = self.stop.send(true);
+        if let Some(handle) = self.group.lock().await.take() {
+            let _ = handle.await;
+        }
+    }
+
+    fn shared(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies what was written to the config topic since the last read.
+    async fn read_config(&self) -> ConnectResult<()> {
+        let mut log = self.config_log.lock().await;
+        let entries = log.read_to_end().await?;
+        let mut shared = self.shared();
+        for e in entries {
+            match e.key.as_deref().map(std::str::from_utf8) {
+                Some(Ok(key)) => shared.config.apply(e.offset, key, e.value.as_deref()),
+                _ => tracing::warn!(offset = e.offset, "skipping a config record without a UTF-8 key"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes config records, then reads them back, so this worker's next read sees them.
+    async fn write_config(&self, records: Vec<(String, Option<Vec<u8>>)>) -> HerderResult<()> {
+        if self.rebalancing.load(Ordering::SeqCst) {
+            return Err(HerderError::Conflict(REBALANCING.to_owned()));
+        }
+        {
+            let log = self.config_log.lock().await;
+            for (key, value) in records {
+                log.send(&key, value.as_deref(), None).await?;
+            }
+        }
+        self.read_config().await?;
+        Ok(())
+    }
+
+    fn kind_of(&self, config: &Props) -> Option<ConnectorKind> {
+        let class = config.get("connector.class")?;
+        self.worker.registry.find_connector(class).map(|p| p.factory.kind())
+    }
+
+    /// A connector as the config topic has it, after catching up with it.
+    async fn connector(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
+        self.read_config().await?;
+        self.shared().config.connectors.get(name).cloned().ok_or_else(|| HerderError::connector_not_found(name))
+    }
+
+    fn info_of(&self, name: &str, c: &config_log::ConnectorConfig) -> ConnectorInfo {
+        ConnectorInfo {
+            name: name.to_owned(),
+            config: c.config.clone(),
+            tasks: (0..c.tasks.len() as u32).map(|i| TaskId::new(name, i)).collect(),
+            kind: self.kind_of(&c.config),
+        }
+    }
+
+    fn unassigned(&self) -> StateInfo {
+        StateInfo { state: State::Unassigned, worker_id: self.worker.worker_id.clone(), trace: None }
+    }
+
+    fn not_in_distributed(what: &str) -> HerderError {
+        HerderError::BadRequest(format!("{what} is not available in distributed mode yet"))
+    }
+}
+
+#[async_trait]
+impl Herder for DistributedHerder {
+    fn server_info(&self) -> ServerInfo {
+        let mut info = self.info.clone();
+        info.kafka_cluster_id = self.cluster_id.get().cloned().or(info.kafka_cluster_id);
+        info
+    }
+
+    async fn connectors(&self) -> Vec<String> {
+        if let Err(e) = self.read_config().await {
+            tracing::warn!("cannot read the config topic: {}", e.trace());
+        }
+        self.shared().config.connectors.keys().cloned().collect()
+    }
+
+    async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
+        let c = self.connector(name).await?;
+        Ok(self.info_of(name, &c))
+    }
+
+    async fn connector_config(&self, name: &str) -> HerderResult<Props> {
+        Ok(self.connector(name).await?.config)
+    }
+
+    async fn put_connector_config(&self, name: &str, mut config: Props, allow_replace: bool, initial_state: Option<TargetState>) -> HerderResult<Created<ConnectorInfo>> {
+        config.insert("name".into(), name.to_owned());
+        let (kind, infos) = validate(&self.worker.registry, &config).await?;
+        if infos.error_count > 0 {
+            return Err(invalid_config(infos));
+        }
+        Parsed::parse(kind, &config)?;
+        self.read_config().await?;
+        let existing = self.shared().config.connectors.get(name).cloned();
+        if !allow_replace && existing.is_some() {
+            return Err(HerderError::Conflict(format!("Connector {name} already exists")));
+        }
+        let mut records = Vec::new();
+        if let (Some(state), None) = (initial_state, &existing) {
+            records.push((config_log::target_state_key(name), Some(config_log::target_state_value(state))));
+        }
+        records.push((config_log::connector_key(name), Some(config_log::properties_value(&config))));
+        self.write_config(records).await?;
+        tracing::info!(connector = %name, created = existing.is_none(), "connector configured");
+        let tasks = existing.as_ref().map_or(0, |c| c.tasks.len());
+        let info = ConnectorInfo { name: name.to_owned(), config, tasks: (0..tasks as u32).map(|i| TaskId::new(name, i)).collect(), kind: Some(kind) };
+        Ok(Created { created: existing.is_none(), value: info })
+    }
+
+    async fn patch_connector_config(&self, name: &str, patch: Vec<(String, Option<String>)>) -> HerderResult<ConnectorInfo> {
+        let mut config = self.connector_config(name).await?;
+        for (k, v) in patch {
+            match v {
+                Some(v) => config.insert(k, v),
+                None => config.remove(&k),
+            };
+        }
+        Ok(self.put_connector_config(name, config, true, None).await?.value)
+    }
+
+    async fn delete_connector(&self, name: &str) -> HerderResult<()> {
+        self.connector(name).await?;
+        self.write_config(vec![(config_log::connector_key(name), None)]).await?;
+        tracing::info!(connector = %name, "connector deleted");
+        Ok(())
+    }
+
+    async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStatus> {
+        let c = self.connector(name).await.map_err(|_| HerderError::NotFound(format!("No status found for connector {name}")))?;
+        let shared = self.shared();
+        let of = |s: Option<&(StateInfo, i32)>| s.map(|s| s.0.clone()).unwrap_or_else(|| self.unassigned());
+        Ok(ConnectorStatus {
+            name: name.to_owned(),
+            connector: of(shared.statuses.connectors.get(name)),
+            tasks: (0..c.tasks.len() as u32).map(|i| TaskStatus { id: i, status: of(shared.statuses.tasks.get(&TaskId::new(name, i))) }).collect(),
+            kind: self.kind_of(&c.config),
+        })
+    }
+
+    async fn task_status(&self, id: &TaskId) -> HerderResult<TaskStatus> {
+        let missing = || HerderError::NotFound(format!("No status found for task {id}"));
+        let c = self.connector(&id.connector).await.map_err(|_| missing())?;
+        if id.task as usize >= c.tasks.len() {
+            return Err(missing());
+        }
+        let status = self.shared().statuses.tasks.get(id).map(|s| s.0.clone()).unwrap_or_else(|| self.unassigned());
+        Ok(TaskStatus { id: id.task, status })
+    }
+
+    async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
+        let c = self.connector(name).await?;
+        Ok(c.tasks.into_iter().enumerate().map(|(i, config)| TaskInfo { id: TaskId::new(name, i as u32), config }).collect())
+    }
+
+    async fn restart_connector(&self, _name: &str, _request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
+        Err(Self::not_in_distributed("Restarting a connector"))
+    }
+
+    async fn restart_task(&self, _id: &TaskId) -> HerderResult<()> {
+        Err(Self::not_in_distributed("Restarting a task"))
+    }
+
+    async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
+        self.connector(name).await.map_err(|_| HerderError::NotFound(format!("Unknown connector {name}")))?;
+        let mut records = Vec::new();
+        if state == TargetState::Stopped {
+            // As Connect: a stopped connector has no tasks.
+            records.push((config_log::commit_key(name), Some(config_log::commit_value(0))));
+        }
+        records.push((config_log::target_state_key(name), Some(config_log::target_state_value(state))));
+        self.write_config(records).await
+    }
+
+    async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
+        self.connector(name).await?;
+        let mut topics: std::collections::BTreeSet<String> = self.shared().statuses.topics.get(name).cloned().unwrap_or_default();
+        topics.extend(self.worker.status.topics(name));
+        Ok(topics.into_iter().collect())
+    }
+
+    async fn reset_connector_topics(&self, _name: &str) -> HerderResult<()> {
+        Err(Self::not_in_distributed("Resetting a connector's topics"))
+    }
+
+    async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        let c = self.connector(name).await?;
+        let kind = self.kind_of(&c.config).ok_or_else(|| HerderError::BadRequest(format!("Connector {name} names no known plugin")))?;
+        let offsets = match kind {
+            ConnectorKind::Source => self.worker.offsets.all(name).await?.into_iter().map(|(p, o)| (p, Some(o))).collect(),
+            ConnectorKind::Sink => {
+                let parsed = Parsed::parse(kind, &c.config)?;
+                let rows = self.worker.log.committed(&format!("connect-{name}"), &subscription(&parsed)).await?;
+                let map = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+                rows.into_iter().map(|(t, p, o)| (map(json!({"kafka_topic": t, "kafka_partition": p})), Some(map(json!({"kafka_offset": o}))))).collect()
+            }
+        };
+        Ok(ConnectorOffsets { offsets })
+    }
+
+    async fn alter_offsets(&self, _name: &str, _offsets: ConnectorOffsets) -> HerderResult<String> {
+        Err(Self::not_in_distributed("Altering offsets"))
+    }
+
+    async fn reset_offsets(&self, _name: &str) -> HerderResult<String> {
+        Err(Self::not_in_distributed("Resetting offsets"))
+    }
+
+    fn plugins(&self) -> Vec<PluginInfo> {
+        self.worker.registry.plugins()
+    }
+
+    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>> {
+        plugin_keys(&self.worker.registry, plugin)
+    }
+
+    async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos> {
+        validate_for_plugin(&self.worker.registry, plugin, config).await
+    }
+}

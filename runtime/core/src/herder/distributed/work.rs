@@ -1,0 +1,330 @@
+//! The work this worker runs: the connectors and tasks its assignments
+//! gave it, started and stopped as assignments and the config topic change.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ferry_api::config::Props;
+use ferry_api::{ConnectError, ConnectorContext};
+use tokio::sync::mpsc;
+
+use super::DistributedHerder;
+use crate::config::connector::ConnectorConfig as Parsed;
+use crate::distributed::config_log::{self, ConnectorConfig};
+use crate::distributed::protocol::{Assignment, TaskRef};
+use crate::distributed::status_log;
+use crate::herder::standalone::with_task_class;
+use crate::herder::{State, StateInfo, TargetState, TaskId};
+use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget};
+
+/// What connectors tell the herder.
+pub(super) enum Event {
+    Reconfigure(String),
+    Failed(String, ConnectError),
+}
+
+struct Context {
+    name: String,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+impl ConnectorContext for Context {
+    fn request_task_reconfiguration(&self) {
+        let _ = self.events.send(Event::Reconfigure(self.name.clone()));
+    }
+    fn raise_error(&self, error: ConnectError) {
+        let _ = self.events.send(Event::Failed(self.name.clone(), error));
+    }
+}
+
+struct RunningConnector {
+    /// The config it was started with.
+    config: ConnectorConfig,
+    /// `None` when stopped or failed to start.
+    instance: Option<ConnectorInstance>,
+}
+
+struct RunningTask {
+    config: Props,
+    target: TargetState,
+    /// `None` when it failed to start (its status says why).
+    handle: Option<TaskHandle>,
+}
+
+#[derive(Default)]
+pub(super) struct Local {
+    connectors: BTreeMap<String, RunningConnector>,
+    tasks: BTreeMap<TaskRef, RunningTask>,
+    /// The last status written per status key, so only changes are written.
+    published: BTreeMap<String, StateInfo>,
+}
+
+fn task_id(t: &TaskRef) -> TaskId {
+    TaskId::new(&t.connector, t.task as u32)
+}
+
+fn task_target(target: TargetState) -> TaskTarget {
+    if target == TargetState::Started { TaskTarget::Run } else { TaskTarget::Pause }
+}
+
+impl Local {
+    /// What this worker runs, as it tells the group when it joins.
+    pub(super) fn as_assignment(&self) -> Assignment {
+        Assignment { connectors: self.connectors.keys().cloned().collect(), tasks: self.tasks.keys().cloned().collect(), ..Default::default() }
+    }
+}
+
+impl DistributedHerder {
+    /// Stops what the assignment revokes and starts what it assigns.
+    pub(super) async fn apply(&self, local: &mut Local, a: &Assignment) {
+        for t in &a.revoked_tasks {
+            self.stop_task(local, t).await;
+        }
+        for c in &a.revoked_connectors {
+            self.stop_connector(local, c).await;
+        }
+        for c in &a.connectors {
+            self.start_connector(local, c).await;
+        }
+        for t in &a.tasks {
+            self.start_task(local, t);
+        }
+    }
+
+    pub(super) async fn stop_all(&self, local: &mut Local) {
+        let tasks: Vec<TaskRef> = local.tasks.keys().cloned().collect();
+        futures::future::join_all(tasks.iter().map(|t| self.stop_task_handle(local.tasks.remove(t)))).await;
+        let connectors: Vec<String> = local.connectors.keys().cloned().collect();
+        for c in connectors {
+            self.stop_connector(local, &c).await;
+        }
+    }
+
+    async fn stop_task_handle(&self, task: Option<RunningTask>) {
+        if let Some(handle) = task.and_then(|t| t.handle) {
+            handle.stop(self.worker.config.task_shutdown_timeout).await;
+        }
+    }
+
+    async fn start_connector(&self, local: &mut Local, name: &str) {
+        let Some(config) = self.shared().config.connectors.get(name).cloned() else {
+            tracing::warn!(connector = %name, "assigned a connector the config topic does not know (yet)");
+            return;
+        };
+        let status = &self.worker.status;
+        let mut running = RunningConnector { config: config.clone(), instance: None };
+        if config.target == TargetState::Stopped {
+            status.set_connector(name, State::Stopped, None);
+            local.connectors.insert(name.to_owned(), running);
+            return;
+        }
+        let class = config.config.get("connector.class").cloned().unwrap_or_default();
+        match self.worker.registry.find_connector(&class) {
+            None => status.set_connector(name, State::Failed, Some(format!("No connector plugin named {class}"))),
+            Some(plugin) => {
+                let mut instance = ConnectorInstance::new(plugin.factory);
+                let ctx = Arc::new(Context { name: name.to_owned(), events: self.events.clone() });
+                match instance.start(config.config.clone(), ctx).await {
+                    Ok(()) => {
+                        let state = if config.target == TargetState::Paused { State::Paused } else { State::Running };
+                        status.set_connector(name, state, None);
+                        running.instance = Some(instance);
+                    }
+                    Err(e) => {
+                        tracing::error!(connector = %name, error = %e.trace(), "connector failed to start");
+                        status.set_connector(name, State::Failed, Some(e.trace()));
+                    }
+                }
+            }
+        }
+        local.connectors.insert(name.to_owned(), running);
+        if config.target == TargetState::Started {
+            self.write_task_configs(local, name).await;
+        }
+    }
+
+    /// Asks the connector for its task configs and, when they differ from
+    /// the committed ones, writes them and their commit to the config topic.
+    pub(super) async fn write_task_configs(&self, local: &Local, name: &str) {
+        let Some(RunningConnector { config, instance: Some(instance) }) = local.connectors.get(name) else { return };
+        let Ok(parsed) = Parsed::parse(instance.kind(), &config.config) else { return };
+        let configs = match instance.task_configs(parsed.tasks_max) {
+            Ok(c) => with_task_class(c, &parsed.class, parsed.tasks_max),
+            Err(e) => {
+                self.worker.status.set_connector(name, State::Failed, Some(e.trace()));
+                return;
+            }
+        };
+        let committed = self.shared().config.connectors.get(name).map(|c| c.tasks.clone());
+        if committed.as_ref() == Some(&configs) {
+            return;
+        }
+        let log = self.config_log.lock().await;
+        let mut writes = Vec::new();
+        for (i, c) in configs.iter().enumerate() {
+            writes.push((config_log::task_key(name, i as u32), Some(config_log::properties_value(c))));
+        }
+        writes.push((config_log::commit_key(name), Some(config_log::commit_value(configs.len()))));
+        for (key, value) in writes {
+            if let Err(e) = log.send(&key, value.as_deref(), None).await {
+                tracing::error!(connector = %name, "cannot write task configs: {}", e.trace());
+                return;
+            }
+        }
+        tracing::info!(connector = %name, tasks = configs.len(), "wrote task configs");
+    }
+
+    async fn stop_connector(&self, local: &mut Local, name: &str) {
+        local.published.remove(&status_log::connector_key(name));
+        if let Some(mut instance) = local.connectors.remove(name).and_then(|c| c.instance) {
+            if let Err(e) = instance.stop().await {
+                tracing::warn!(connector = %name, error = %e.trace(), "connector did not stop cleanly");
+            }
+        }
+    }
+
+    fn start_task(&self, local: &mut Local, t: &TaskRef) {
+        let (config, props) = {
+            let shared = self.shared();
+            let Some(c) = shared.config.connectors.get(&t.connector) else { return };
+            let Some(props) = usize::try_from(t.task).ok().and_then(|i| c.tasks.get(i)).cloned() else {
+                tracing::warn!(connector = %t.connector, task = t.task, "assigned a task the config topic does not know (yet)");
+                return;
+            };
+            (c.clone(), props)
+        };
+        let id = task_id(t);
+        let class = config.config.get("connector.class").cloned().unwrap_or_default();
+        let handle = self.worker.registry.find_connector(&class).ok_or_else(|| ConnectError::fatal(format!("No connector plugin named {class}"))).and_then(|plugin| {
+            let instance = ConnectorInstance::new(plugin.factory);
+            let parsed = Parsed::parse(instance.kind(), &config.config)?;
+            self.worker.start_task(id.clone(), &instance, &parsed, props.clone(), task_target(config.target))
+        });
+        let handle = match handle {
+            Ok(h) => Some(h),
+            Err(e) => {
+                self.worker.status.set_task(&id, State::Failed, Some(e.trace()));
+                None
+            }
+        };
+        local.tasks.insert(t.clone(), RunningTask { config: props, target: config.target, handle });
+    }
+
+    async fn stop_task(&self, local: &mut Local, t: &TaskRef) {
+        self.stop_task_handle(local.tasks.remove(t)).await;
+        self.worker.status.remove_task(&task_id(t));
+        local.published.remove(&status_log::task_key(&task_id(t)));
+    }
+
+    /// Brings what runs here in line with a config topic that changed: new
+    /// connector configs restart the connector, new task configs the task,
+    /// new target states pause or resume; deleted connectors stop.
+    pub(super) async fn reconcile(&self, local: &mut Local) {
+        let connectors = self.shared().config.connectors.clone();
+        let names: Vec<String> = local.connectors.keys().cloned().collect();
+        for name in names {
+            let old = local.connectors.get(&name).map(|c| (c.config.config.clone(), c.config.target));
+            match connectors.get(&name) {
+                None => {
+                    self.stop_connector(local, &name).await;
+                    self.forget_statuses(&name).await;
+                }
+                Some(c) if old.as_ref().map(|o| (&o.0, o.1)) == Some((&c.config, c.target)) => {
+                    // Same config: only the task configs may need writing.
+                    if c.target == TargetState::Started {
+                        self.write_task_configs(local, &name).await;
+                    }
+                }
+                Some(_) => {
+                    self.stop_connector(local, &name).await;
+                    self.start_connector(local, &name).await;
+                }
+            }
+        }
+        let tasks: Vec<TaskRef> = local.tasks.keys().cloned().collect();
+        for t in tasks {
+            let committed = connectors.get(&t.connector).and_then(|c| Some((usize::try_from(t.task).ok().and_then(|i| c.tasks.get(i))?.clone(), c.target)));
+            let Some(running) = local.tasks.get(&t) else { continue };
+            match committed {
+                Some((config, target)) if config == running.config && target != TargetState::Stopped => {
+                    if target != running.target {
+                        if let Some(h) = &running.handle {
+                            h.set_target(task_target(target));
+                        }
+                        if let Some(r) = local.tasks.get_mut(&t) {
+                            r.target = target;
+                        }
+                    }
+                }
+                Some((_, target)) if target != TargetState::Stopped => {
+                    self.stop_task(local, &t).await;
+                    self.start_task(local, &t);
+                }
+                // Gone or stopped: the next assignment revokes it; stop it now.
+                _ => self.stop_task(local, &t).await,
+            }
+        }
+    }
+
+    /// A deleted connector's statuses are removed from the status topic.
+    async fn forget_statuses(&self, name: &str) {
+        let tasks: Vec<TaskId> = self.shared().statuses.tasks.keys().filter(|t| t.connector == name).cloned().collect();
+        let log = self.status_log.lock().await;
+        let keys = std::iter::once(status_log::connector_key(name)).chain(tasks.iter().map(status_log::task_key));
+        for key in keys {
+            if let Err(e) = log.send(&key, None, None).await {
+                tracing::warn!(connector = %name, "cannot remove a status: {}", e.trace());
+            }
+        }
+        self.worker.status.remove(name);
+    }
+
+    /// Writes the statuses of what runs here that changed, then reads
+    /// every worker's statuses back.
+    pub(super) async fn exchange_statuses(&self, local: &mut Local) {
+        let generation = self.shared().generation;
+        let status = &self.worker.status;
+        let mut changed = Vec::new();
+        for name in local.connectors.keys() {
+            if let Some(s) = status.connector(name) {
+                changed.push((status_log::connector_key(name), s));
+            }
+        }
+        for t in local.tasks.keys() {
+            if let Some(s) = status.task(&task_id(t)) {
+                changed.push((status_log::task_key(&task_id(t)), s));
+            }
+        }
+        changed.retain(|(k, s)| local.published.get(k) != Some(s));
+        let mut log = self.status_log.lock().await;
+        for (key, s) in changed {
+            match log.send(&key, Some(&status_log::status_value(&s, generation)), None).await {
+                Ok(()) => {
+                    local.published.insert(key, s);
+                }
+                Err(e) => tracing::warn!("cannot write a status: {}", e.trace()),
+            }
+        }
+        match log.read_to_end().await {
+            Ok(entries) => {
+                let mut shared = self.shared();
+                for e in entries {
+                    if let Some(key) = e.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
+                        shared.statuses.apply(key, e.value.as_deref());
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("cannot read the status topic: {}", e.trace()),
+        }
+    }
+
+    pub(super) async fn handle_event(&self, local: &mut Local, event: Event) {
+        match event {
+            Event::Reconfigure(name) => self.write_task_configs(local, &name).await,
+            Event::Failed(name, e) => {
+                tracing::error!(connector = %name, error = %e.trace(), "connector failed");
+                self.worker.status.set_connector(&name, State::Failed, Some(e.trace()));
+            }
+        }
+    }
+}
