@@ -14,6 +14,7 @@
 pub mod db;
 pub mod ferry;
 pub mod kafka;
+pub mod search;
 pub mod servers;
 pub mod wait;
 
