@@ -116,7 +116,8 @@ impl KafkaServer {
 
 /// An Elasticsearch-compatible server for one test. The harness's own
 /// (noida-db) can be stopped and started again on the same port and data
-/// directory, as an outage would; noida-db keeps its documents on disk.
+/// directory, as an outage would; noida-db keeps its documents on disk
+/// across the restart.
 pub struct SearchServer {
     url: String,
     own: Option<OwnSearch>,
@@ -150,10 +151,16 @@ impl SearchServer {
         self.own.is_some()
     }
 
-    /// Kills the server (as a crash would); its port and data stay.
+    /// Stops the server with SIGTERM; its port and data stay. (noida-db
+    /// writes its data file about a second after a write, so a kill -9
+    /// would lose documents it had acknowledged, which Elasticsearch's
+    /// translog would not.)
     pub fn stop(&mut self) {
         let own = self.own.as_mut().expect("an outside cluster cannot be stopped");
-        own.process = None;
+        if let Some(mut p) = own.process.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(p.child.id().to_string()).status();
+            wait_until(Duration::from_secs(30), "the search server to exit", || p.child.try_wait().ok().flatten());
+        }
         wait_until(Duration::from_secs(30), "the search server to stop", || (!port_open(own.port)).then_some(()));
     }
 

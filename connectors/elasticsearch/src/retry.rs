@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// The longest single wait, however many retries came before.
-const MAX_WAIT: Duration = Duration::from_secs(60);
+const MAX_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
@@ -14,7 +14,7 @@ pub struct Backoff {
 
 impl Backoff {
     /// The ceiling of the wait before retry `attempt` (1-based):
-    /// `initial × 2^(attempt-1)`, at most a minute.
+    /// `initial × 2^(attempt-1)`, at most 10 s.
     pub fn ceiling(&self, attempt: u32) -> Duration {
         let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
         self.initial.saturating_mul(factor).min(MAX_WAIT)
@@ -34,7 +34,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn doubles_with_jitter_up_to_a_minute() {
+    fn doubles_with_jitter_up_to_ten_seconds() {
         let b = Backoff { initial: Duration::from_millis(100), max_retries: 5 };
         assert_eq!(b.ceiling(1), Duration::from_millis(100));
         assert_eq!(b.ceiling(4), Duration::from_millis(800));
