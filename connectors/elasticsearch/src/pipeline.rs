@@ -97,51 +97,47 @@ impl Pipeline {
 
     /// Runs until the task drops its sender; then abandons what is in
     /// flight (unacknowledged records are read again after a restart).
+    ///
+    /// A batch goes out when it is full, when `linger.ms` passed since its
+    /// first op, or on a flush; and only when a request slot is free. While
+    /// every slot is taken the batch keeps filling, so a busy cluster gets
+    /// fewer, fuller requests.
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut due = false;
         loop {
+            let full = self.batch.len() >= self.ctx.config.batch_size
+                || self.ctx.config.bulk_size_bytes.is_some_and(|l| self.batch_bytes >= l);
+            if !self.batch.is_empty() && (full || due) && self.may_send() {
+                self.send_batch();
+                due = false;
+                continue;
+            }
             let linger_until = self.batch_started.map(|t| t + self.ctx.config.linger);
             tokio::select! {
                 Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => self.finished(done).await,
-                command = commands.recv() => match command {
+                command = commands.recv(), if !full => match command {
                     None => break,
-                    Some(Command::Op(op)) => self.add(op).await,
-                    Some(Command::Flush) => self.dispatch().await,
+                    Some(Command::Op(op)) => {
+                        self.batch_bytes += op.bytes.len();
+                        self.batch.push(op);
+                        self.batch_started.get_or_insert_with(Instant::now);
+                    }
+                    Some(Command::Flush) => due = !self.batch.is_empty(),
                 },
-                _ = tokio::time::sleep_until(linger_until.unwrap_or_else(Instant::now)), if linger_until.is_some() => self.dispatch().await,
+                _ = tokio::time::sleep_until(linger_until.unwrap_or_else(Instant::now)), if linger_until.is_some() && !due => due = true,
             }
         }
         self.in_flight.abort_all();
     }
 
-    async fn add(&mut self, op: Op) {
-        let limit = self.ctx.config.bulk_size_bytes;
-        if limit.is_some_and(|l| self.batch_bytes + op.bytes.len() > l) && !self.batch.is_empty() {
-            self.dispatch().await;
-        }
-        self.batch_bytes += op.bytes.len();
-        self.batch.push(op);
-        self.batch_started.get_or_insert_with(Instant::now);
-        if self.batch.len() >= self.ctx.config.batch_size || limit.is_some_and(|l| self.batch_bytes >= l) {
-            self.dispatch().await;
-        }
+    /// Whether a request slot is free and, for upserts, no earlier write of
+    /// the batch's documents is in flight.
+    fn may_send(&self) -> bool {
+        self.in_flight.len() < self.ctx.config.max_in_flight
+            && !self.batch.iter().any(|op| op.doc.as_ref().is_some_and(|d| self.docs_in_flight.contains_key(d)))
     }
 
-    /// Sends the batch once a request slot is free (and, for upserts, once
-    /// no earlier write of its documents is in flight).
-    async fn dispatch(&mut self) {
-        if self.batch.is_empty() {
-            return;
-        }
-        loop {
-            let conflict = self.batch.iter().any(|op| op.doc.as_ref().is_some_and(|d| self.docs_in_flight.contains_key(d)));
-            if self.in_flight.len() < self.ctx.config.max_in_flight && !conflict {
-                break;
-            }
-            match self.in_flight.join_next().await {
-                Some(done) => self.finished(done).await,
-                None => break,
-            }
-        }
+    fn send_batch(&mut self) {
         let ops = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
         self.batch_started = None;
@@ -242,7 +238,10 @@ async fn send(client: Arc<Client>, backoff: Backoff, mut ops: Vec<Op>) -> Sent {
             body.extend_from_slice(&op.bytes);
         }
         let actions: Vec<(Action, bool)> = ops.iter().map(|o| (o.action, o.versioned)).collect();
-        let why = match client.bulk(body.into()).await {
+        let (started, bytes) = (Instant::now(), body.len());
+        let answer = client.bulk(body.into()).await;
+        tracing::debug!(operations = ops.len(), bytes, ms = started.elapsed().as_millis() as u64, ok = answer.is_ok(), "bulk request");
+        let why = match answer {
             Ok(answer) => match parse_response(&answer, &actions) {
                 Ok(outcomes) => {
                     let mut again = Vec::new();
