@@ -1,25 +1,29 @@
 #!/usr/bin/env python3
-"""Elasticsearch sink: 1,000,000 JSON records from a topic into one index, one task.
+"""Elasticsearch sink: JSON records from a topic into one index, one task.
 
-Prints the sink's documents/s, CPU seconds and peak RSS, next to what a direct
-bulk client achieves against the same kind of server in the same run (the
-server's ceiling): the same documents, pre-built bulk bodies of 2,000 documents,
-5 requests in flight (the sink's defaults), no conversion at all.
+Three runs, each printing documents/s, CPU seconds and peak RSS:
+- Ferry into noida-db, the test search server;
+- a direct bulk client into noida-db, in the same run: the same documents,
+  pre-built bulk bodies of 2,000 documents, 5 connections (the sink's
+  defaults), no conversion at all — the server's ceiling;
+- Ferry into `ferry-bulk-ack`, which acknowledges every operation at once and
+  keeps nothing: the sink's own limit, with the server out of the way.
 
     cargo build --release -p ferry -p ferry-tests
-    python3 bench/elasticsearch.py [--records 1000000]
+    python3 bench/elasticsearch.py [--records 1000000] [--server-records 200000]
 
-A third run sends the sink's requests to `ferry-bulk-ack`, which acknowledges
-every operation at once and keeps nothing: the sink's own limit, with the
-server out of the way.
+noida-db holds every document in memory and rewrites one data file with all
+of them: a million of these documents took it past 20 GB on this machine, so
+the runs against it use --server-records (200,000), each on a fresh server
+(or FERRY_BENCH_ELASTICSEARCH_URL), and stop if it passes 8 GB.
 
-The topic is filled first by FileStreamSource into Ferry's embedded log (the
-lines are JSON, StringConverter keeps their bytes); the sink then runs alone in
-a fresh process, JsonConverter with schemas.enable=false, key.ignore=true,
-schema.ignore=true, so its memory is its own. Each measurement gets a fresh
-search server (noida-db from the test-server cache, or FERRY_BENCH_ELASTICSEARCH_URL):
-noida-db keeps every document in one data file it rewrites, so it slows down as
-an index grows and a second million would be measured against a fuller server.
+The topics are filled first by FileStreamSource into Ferry's embedded log (the
+lines are JSON, StringConverter keeps their bytes); each sink then runs alone
+in a fresh process, JsonConverter with schemas.enable=false, key.ignore=true,
+schema.ignore=true, so its memory is its own. A run is over when the sink's
+committed offset reaches the end (it commits only what the server
+acknowledged); the index's count is checked then. Polling _count during the
+run would refresh the index all along, which slows noida-db.
 """
 import argparse, json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 from http.client import HTTPConnection
@@ -63,6 +67,12 @@ class Search:
                                       "--data-dir", os.path.join(work, f"search-{name}")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait("the search server", lambda: http("GET", self.url + "/")[0] == 200, 60)
+
+    def check(self):
+        """noida-db keeps every document in memory: stop before it takes the machine."""
+        if self.proc and rss_kb(self.proc.pid, "VmRSS") > 8 * 1024 * 1024:
+            self.stop()
+            sys.exit("noida-db passed 8 GB of memory: use fewer --server-records")
 
     def count(self, index):
         http("POST", f"{self.url}/{index}/_refresh")
@@ -111,13 +121,16 @@ class Worker:
             os.killpg(self.proc.pid, 9)
 
 
-def fill(work, log_dir, lines_path, topic, records):
+def fill(work, log_dir, inputs):
+    """Each (lines file, topic) into the embedded log, by FileStreamSource."""
     filler = Worker(work, "fill", log_dir)
-    filler.create("fill", {"connector.class": "FileStreamSource", "file": lines_path, "topic": topic, "batch.size": "2000",
-                           "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
-    size = os.path.getsize(lines_path)
-    wait("the topic to fill", lambda: any(o["offset"].get("position") == size for o in json.loads(
-        http("GET", filler.base + "/connectors/fill/offsets")[1] or b'{"offsets":[]}').get("offsets", [])), 1800, 0.2)
+    for n, (path, topic) in enumerate(inputs):
+        filler.create(f"fill{n}", {"connector.class": "FileStreamSource", "file": path, "topic": topic, "batch.size": "2000",
+                                   "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+    for n, (path, _) in enumerate(inputs):
+        size = os.path.getsize(path)
+        wait("the topic to fill", lambda: any(o["offset"].get("position") == size for o in json.loads(
+            http("GET", f"{filler.base}/connectors/fill{n}/offsets")[1] or b'{"offsets":[]}').get("offsets", [])), 1800, 0.2)
     filler.stop()
 
 
@@ -138,6 +151,7 @@ def sink(work, log_dir, topic, records, ack_only=False, extra=()):
     # all along, which slows noida-db's writes.)
     def done():
         worker.check(run)
+        search.check()
         offsets = json.loads(http("GET", f"{worker.base}/connectors/{run}/offsets")[1] or b"{}").get("offsets", [])
         return sum(o["offset"].get("kafka_offset", 0) for o in offsets) >= records
 
@@ -186,7 +200,7 @@ def direct(work, records):
         t.start()
     for t in threads:
         t.join()
-    wait("the direct documents", lambda: search.count(index) >= records, 600, 0.5)
+    wait("the direct documents", lambda: search.check() or search.count(index) >= records, 600, 0.5)
     elapsed = time.monotonic() - t0
     search.stop()
     if errors:
@@ -194,9 +208,17 @@ def direct(work, records):
     return {"docs_per_s": round(records / elapsed), "seconds": round(elapsed, 1)}
 
 
+def write_lines(path, records):
+    with open(path, "w") as f:
+        for i in range(records):
+            f.write(json.dumps(document(i)) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--records", type=int, default=1_000_000)
+    ap.add_argument("--records", type=int, default=1_000_000, help="records for the sink against ferry-bulk-ack")
+    ap.add_argument("--server-records", type=int, default=200_000,
+                    help="records for the runs against noida-db, which keeps everything in memory (1M of these documents take it past 20 GB)")
     ap.add_argument("--sink-prop", action="append", default=[], metavar="KEY=VALUE", help="an extra sink connector property")
     ap.add_argument("--skip-direct", action="store_true")
     args = ap.parse_args()
@@ -204,16 +226,16 @@ def main():
         sys.exit("build first: cargo build --release -p ferry -p ferry-tests")
     work = tempfile.mkdtemp(prefix="ferry-bench-es-")
     try:
-        lines_path = os.path.join(work, "events.jsonl")
-        with open(lines_path, "w") as f:
-            for i in range(args.records):
-                f.write(json.dumps(document(i)) + "\n")
+        stamp = int(time.time())
+        big, small = os.path.join(work, "events.jsonl"), os.path.join(work, "events-server.jsonl")
+        write_lines(big, args.records)
+        write_lines(small, args.server_records)
         log_dir = os.path.join(work, "log")
-        topic = f"Events{int(time.time())}"
-        fill(work, log_dir, lines_path, topic, args.records)
-        ceiling = {"docs_per_s": "-", "seconds": "-"} if args.skip_direct else direct(work, args.records)
+        topic, server_topic = f"Events{stamp}", f"ServerEvents{stamp}"
+        fill(work, log_dir, [(big, topic), (small, server_topic)])
+        ceiling = {"docs_per_s": "-", "seconds": "-"} if args.skip_direct else direct(work, args.server_records)
         print(json.dumps({"direct_bulk": ceiling}), flush=True)
-        ferry = sink(work, log_dir, topic, args.records, extra=args.sink_prop)
+        ferry = sink(work, log_dir, server_topic, args.server_records, extra=args.sink_prop)
         print(json.dumps({"ferry": ferry}), flush=True)
         alone = sink(work, log_dir, topic, args.records, ack_only=True, extra=args.sink_prop)
         print(json.dumps({"ferry_ack_only": alone}), flush=True)
@@ -222,11 +244,11 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
         else:
             print("kept", work)
-    print(f"\nElasticsearch sink, {args.records} JSON records (~300 B) into one index, one task, defaults (batch.size 2000, 5 in flight)")
-    print(f"{'writer':22} {'docs/s':>8} {'seconds':>8} {'CPU s':>6} {'peak RSS MB':>11}")
-    print(f"{'Ferry':22} {ferry['docs_per_s']:>8} {ferry['seconds']:>8} {ferry['cpu_seconds']:>6} {ferry['peak_rss_mb']:>11}")
-    print(f"{'direct bulk client':22} {ceiling['docs_per_s']:>8} {ceiling['seconds']:>8} {'-':>6} {'-':>11}")
-    print(f"{'Ferry, ack-only server':22} {alone['docs_per_s']:>8} {alone['seconds']:>8} {alone['cpu_seconds']:>6} {alone['peak_rss_mb']:>11}")
+    print(f"\nElasticsearch sink: JSON records (~300 B) into one index, one task, defaults (batch.size 2000, 5 in flight)")
+    print(f"{'writer':24} {'server':14} {'records':>8} {'docs/s':>8} {'seconds':>8} {'CPU s':>6} {'peak RSS MB':>11}")
+    print(f"{'Ferry':24} {'noida-db':14} {args.server_records:>8} {ferry['docs_per_s']:>8} {ferry['seconds']:>8} {ferry['cpu_seconds']:>6} {ferry['peak_rss_mb']:>11}")
+    print(f"{'direct bulk client':24} {'noida-db':14} {args.server_records:>8} {ceiling['docs_per_s']:>8} {ceiling['seconds']:>8} {'-':>6} {'-':>11}")
+    print(f"{'Ferry':24} {'ferry-bulk-ack':14} {args.records:>8} {alone['docs_per_s']:>8} {alone['seconds']:>8} {alone['cpu_seconds']:>6} {alone['peak_rss_mb']:>11}")
     print(json.dumps({"ferry": ferry, "direct_bulk": ceiling, "ferry_ack_only": alone}))
 
 
