@@ -14,6 +14,11 @@ use serde_json::{json, Value};
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 const WAIT: Duration = Duration::from_secs(90);
 
+/// A record to produce: key and value bytes.
+type Record = (Option<Vec<u8>>, Option<Vec<u8>>);
+/// The same, borrowed.
+type RecordRef<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
 fn post(ferry: &Ferry, config: Value) {
     let (code, body) = ferry.call("POST", "/connectors", Some(&config.to_string()));
     assert_eq!(code, 201, "{body}");
@@ -34,12 +39,12 @@ fn wait_for_count(ferry: &Ferry, search: &SearchServer, index: &str, n: u64) {
     assert!(found.is_some(), "waited for {n} documents in {index}, last saw {last:?}; logs:\n{}", tail(&ferry.logs()));
 }
 
-fn produce_values(bootstrap: &str, topic: &str, records: &[(Option<Vec<u8>>, Option<Vec<u8>>)]) {
-    let borrowed: Vec<(Option<&[u8]>, Option<&[u8]>)> = records.iter().map(|(k, v)| (k.as_deref(), v.as_deref())).collect();
+fn produce_values(bootstrap: &str, topic: &str, records: &[Record]) {
+    let borrowed: Vec<RecordRef<'_>> = records.iter().map(|(k, v)| (k.as_deref(), v.as_deref())).collect();
     produce(bootstrap, topic, &borrowed);
 }
 
-fn schemaless(values: &[Value]) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+fn schemaless(values: &[Value]) -> Vec<Record> {
     values.iter().map(|v| (None, Some(v.to_string().into_bytes()))).collect()
 }
 
@@ -136,7 +141,7 @@ fn postgres_to_elasticsearch_inserts_updates_and_deletes() {
     let deleted: Vec<i64> = (1..=500).filter(|i| i % 25 == 0).collect();
     db.exec(&format!("DELETE FROM {table} WHERE id % 25 = 0"));
     let key_schema = json!({"type": "struct", "fields": [{"field": "id", "type": "int64", "optional": false}], "optional": false});
-    let tombstones: Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> =
+    let tombstones: Vec<Record> =
         deleted.iter().map(|id| (Some(json!({"schema": key_schema, "payload": {"id": id}}).to_string().into_bytes()), None)).collect();
     produce_values(&s.kafka.bootstrap(), &topic, &tombstones);
     wait_for_count(&s.ferry, &search, &index, 500 - deleted.len() as u64);
@@ -313,7 +318,7 @@ fn malformed_documents_follow_the_configured_behavior() {
     s.ferry.wait_for_state(&name, "RUNNING");
 }
 
-fn keyed(key: &str, value: Option<Value>) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+fn keyed(key: &str, value: Option<Value>) -> Record {
     (Some(key.as_bytes().to_vec()), value.map(|v| v.to_string().into_bytes()))
 }
 

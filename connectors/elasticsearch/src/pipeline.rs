@@ -36,6 +36,8 @@ pub struct Op {
     pub permit: OwnedSemaphorePermit,
 }
 
+// Flush is rare; boxing every op would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Op(Op),
     /// Send what is batched now.
