@@ -15,6 +15,7 @@ pub mod browser;
 pub mod db;
 pub mod ferry;
 pub mod kafka;
+pub mod search;
 pub mod servers;
 pub mod wait;
 

@@ -114,35 +114,71 @@ impl KafkaServer {
     }
 }
 
-/// An Elasticsearch-compatible server for one test.
+/// An Elasticsearch-compatible server for one test. The harness's own
+/// (noida-db) can be stopped and started again on the same port and data
+/// directory, as an outage would; noida-db keeps its documents on disk
+/// across the restart.
 pub struct SearchServer {
     url: String,
-    _process: Option<Process>,
+    own: Option<OwnSearch>,
+}
+
+struct OwnSearch {
+    port: u16,
+    data: tempfile::TempDir,
+    process: Option<Process>,
 }
 
 impl SearchServer {
+    /// `FERRY_TEST_ELASTICSEARCH_URL` if set, else noida-db on a free port.
     pub fn start() -> Self {
         if let Ok(u) = std::env::var("FERRY_TEST_ELASTICSEARCH_URL") {
-            return Self { url: u, _process: None };
+            return Self { url: u.trim_end_matches('/').to_owned(), own: None };
         }
-        let bin = binary("noida-db", "FERRY_NOIDA_BIN");
         let port = free_port();
         let data = tempfile::tempdir().expect("search data dir");
-        let child = Command::new(bin)
-            .args(["start", "--only", "elasticsearch", "--elasticsearch-port", &port.to_string(), "--data-dir"])
-            .arg(data.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start noida-db (search)");
-        let url = format!("http://127.0.0.1:{port}");
-        wait_until(Duration::from_secs(60), "the search server to answer", || {
-            reqwest::blocking::get(&url).ok().filter(|r| r.status().is_success())
-        });
-        Self { url, _process: Some(Process { child, _data: Some(data) }) }
+        let mut server = Self { url: format!("http://127.0.0.1:{port}"), own: Some(OwnSearch { port, data, process: None }) };
+        server.resume();
+        server
     }
 
     pub fn url(&self) -> String {
         self.url.clone()
+    }
+
+    /// Whether [`SearchServer::stop`] can be used (not on an outside cluster).
+    pub fn can_stop(&self) -> bool {
+        self.own.is_some()
+    }
+
+    /// Stops the server with SIGTERM; its port and data stay. (noida-db
+    /// writes its data file about a second after a write, so a kill -9
+    /// would lose documents it had acknowledged, which Elasticsearch's
+    /// translog would not.)
+    pub fn stop(&mut self) {
+        let own = self.own.as_mut().expect("an outside cluster cannot be stopped");
+        if let Some(mut p) = own.process.take() {
+            let _ = Command::new("kill").arg("-TERM").arg(p.child.id().to_string()).status();
+            wait_until(Duration::from_secs(30), "the search server to exit", || p.child.try_wait().ok().flatten());
+        }
+        wait_until(Duration::from_secs(30), "the search server to stop", || (!port_open(own.port)).then_some(()));
+    }
+
+    /// Starts the server (again) and waits until it answers.
+    pub fn resume(&mut self) {
+        let own = self.own.as_mut().expect("an outside cluster cannot be started");
+        let bin = binary("noida-db", "FERRY_NOIDA_BIN");
+        let child = Command::new(bin)
+            .args(["start", "--only", "elasticsearch", "--elasticsearch-port", &own.port.to_string(), "--data-dir"])
+            .arg(own.data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start noida-db (search)");
+        own.process = Some(Process { child, _data: None });
+        let url = self.url.clone();
+        wait_until(Duration::from_secs(60), "the search server to answer", || {
+            reqwest::blocking::get(&url).ok().filter(|r| r.status().is_success())
+        });
     }
 }

@@ -32,6 +32,12 @@ pub fn registry() -> Registry {
             factory: ConnectorFactory::Sink(|| Box::<ferry_jdbc::JdbcSinkConnector>::default()),
             config_def: ferry_jdbc::sink::config::config_def,
         })
+        .connector(Plugin {
+            class: ferry_elasticsearch::SINK_CLASS,
+            version: VERSION,
+            factory: ConnectorFactory::Sink(|| Box::<ferry_elasticsearch::ElasticsearchSinkConnector>::default()),
+            config_def: ferry_elasticsearch::config::config_def,
+        })
         .converter(Plugin {
             class: "org.apache.kafka.connect.json.JsonConverter",
             version: VERSION,
