@@ -288,7 +288,11 @@ fn malformed_documents_follow_the_configured_behavior() {
         let (state, trace) = task_state(&s.ferry, &name);
         (state == "FAILED").then_some(trace)
     });
-    assert!(trace.contains("refused the document") && trace.contains(&format!("{topic}-0 offset 7")), "{trace}");
+    // Requests run concurrently: the trace names whichever refused record was answered first.
+    let names_one = bad.iter().any(|o| trace.contains(&format!("{topic}-0 offset {o}:")));
+    assert!(trace.contains("refused the document") && names_one, "{trace}");
+    let written = count(&search.url(), &topic).unwrap_or(0);
+    assert!(written < good, "the failed task stopped writing: {written} documents");
     assert!(trace.contains("behavior.on.malformed.documents"), "says what to do: {trace}");
 
     for behavior in ["warn", "ignore"] {

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use crate::bulk::{parse_response, Action, ItemOutcome};
 use crate::client::Client;
-use crate::config::{OnMalformed, SinkConfig, WriteMethod};
+use crate::config::{OnMalformed, SinkConfig};
 use crate::offsets::Offsets;
 use crate::retry::Backoff;
 
@@ -25,8 +25,8 @@ pub struct Op {
     pub offset: i64,
     pub action: Action,
     pub versioned: bool,
-    /// `index/id`; kept in upsert mode, where two writes of one document
-    /// must not be in flight at once (nothing orders them but the sending).
+    /// `index/id` of a keyed write: two writes of one document are never
+    /// in flight at once, so they land in offset order.
     pub doc: Option<String>,
     /// The NDJSON lines.
     pub bytes: Vec<u8>,
@@ -132,8 +132,8 @@ impl Pipeline {
         self.in_flight.abort_all();
     }
 
-    /// Whether a request slot is free and, for upserts, no earlier write of
-    /// the batch's documents is in flight.
+    /// Whether a request slot is free and no earlier write of the batch's
+    /// documents is in flight.
     fn may_send(&self) -> bool {
         self.in_flight.len() < self.ctx.config.max_in_flight
             && !self.batch.iter().any(|op| op.doc.as_ref().is_some_and(|d| self.docs_in_flight.contains_key(d)))
@@ -281,11 +281,6 @@ async fn send(client: Arc<Client>, backoff: Backoff, mut ops: Vec<Op>) -> Sent {
 fn fail_all(mut done: Sent, ops: Vec<Op>, reason: String) -> Sent {
     done.extend(ops.into_iter().map(|op| (op, ItemOutcome::Failed(reason.clone()))));
     done
-}
-
-/// Whether writes of this config need per-document ordering.
-pub fn orders_documents(config: &SinkConfig) -> bool {
-    config.write_method == WriteMethod::Upsert
 }
 
 /// Waits until every op handed to the pipeline was answered, at most `timeout`.

@@ -17,7 +17,7 @@ use crate::client::Client;
 use crate::config::{index_name, OnNull, SinkConfig, WriteMethod};
 use crate::document::{describe, document_id, not_an_object, write_source};
 use crate::mapping::index_mapping;
-use crate::pipeline::{backoff, orders_documents, wait_idle, Command, Context, Op, Pipeline, Progress};
+use crate::pipeline::{backoff, wait_idle, Command, Context, Op, Pipeline, Progress};
 
 #[derive(Default)]
 pub struct ElasticsearchSinkTask {
@@ -164,7 +164,11 @@ impl Running {
             offset: record.offset,
             action,
             versioned: version.is_some(),
-            doc: orders_documents(self.config()).then(|| format!("{}/{id}", index_name(&record.topic))),
+            // Keyed writes of one document go out one at a time, in offset order: a
+            // version check alone would not keep a retried old write from
+            // recreating a document deleted meanwhile once the cluster forgot
+            // the delete (index.gc_deletes).
+            doc: (!self.config().ignores_key(&record.topic)).then(|| format!("{}/{id}", index_name(&record.topic))),
             bytes,
             record: self.ctx.reporter.is_some().then(|| record.clone()),
             permit,
