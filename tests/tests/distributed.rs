@@ -2,7 +2,7 @@
 //! which evicts dead members), driven over REST like a user. Connectors
 //! created through one worker are listed by all with the same statuses,
 //! their tasks spread over the workers, and when a worker is killed with
-//! -9 its tasks run on the others and no line is lost. The target
+//! -9 its tasks run on the others and no line is lost. The target
 //! is 20 s; measured runs took 14–17 s and, once on a loaded machine, over
 //! 20 s, so the deadline here is 40 s and the time taken is printed.
 
