@@ -3,6 +3,7 @@
 //! Connect's REST entities; `ferry-rest` only serialises them.
 
 mod distributed;
+mod context;
 mod restarts;
 mod standalone;
 mod validate;

@@ -6,10 +6,11 @@ use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use ferry_api::config::Props;
-use ferry_api::{ConnectError, ConnectorContext, ConnectorKind, SourceMap};
+use ferry_api::{ConnectorKind, SourceMap};
 use serde_json::{json, Value as Json};
 use tokio::sync::{mpsc, Mutex};
 
+use super::context::{patched, Context, Event};
 use super::validate::{invalid_config, plugin_keys, unknown_class, validate, validate_for_plugin};
 use super::*;
 use crate::config::connector::ConnectorConfig;
@@ -24,26 +25,6 @@ struct Entry {
     instance: Option<ConnectorInstance>,
     task_configs: Vec<Props>,
     tasks: BTreeMap<u32, TaskHandle>,
-}
-
-/// What connectors tell the herder from their own tasks.
-enum Event {
-    Reconfigure(String),
-    Failed(String, ConnectError),
-}
-
-struct Context {
-    name: String,
-    events: mpsc::UnboundedSender<Event>,
-}
-
-impl ConnectorContext for Context {
-    fn request_task_reconfiguration(&self) {
-        let _ = self.events.send(Event::Reconfigure(self.name.clone()));
-    }
-    fn raise_error(&self, error: ConnectError) {
-        let _ = self.events.send(Event::Failed(self.name.clone(), error));
-    }
 }
 
 pub struct StandaloneHerder {
@@ -368,13 +349,7 @@ impl Herder for StandaloneHerder {
     }
 
     async fn patch_connector_config(&self, name: &str, patch: Vec<(String, Option<String>)>) -> HerderResult<ConnectorInfo> {
-        let mut config = self.connector_config(name).await?;
-        for (k, v) in patch {
-            match v {
-                Some(v) => config.insert(k, v),
-                None => config.remove(&k),
-            };
-        }
+        let config = patched(self.connector_config(name).await?, patch);
         Ok(self.put_connector_config(name, config, true, None).await?.value)
     }
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::work::{Event, Local};
+use super::work::Local;
+use crate::herder::context::Event;
 use super::DistributedHerder;
 use crate::distributed::assignor::{assign, AssignorState, Work};
 use crate::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};

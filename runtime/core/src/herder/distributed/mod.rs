@@ -23,6 +23,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch, Mutex};
 use tokio::task::JoinHandle;
 
+use super::context::patched;
 use super::validate::{invalid_config, plugin_keys, validate, validate_for_plugin};
 use super::*;
 use crate::config::connector::ConnectorConfig as Parsed;
@@ -51,7 +52,7 @@ pub struct DistributedHerder {
     shared: std::sync::Mutex<Shared>,
     /// True from a rebalance's start until its assignment runs.
     rebalancing: AtomicBool,
-    events: mpsc::UnboundedSender<work::Event>,
+    events: mpsc::UnboundedSender<super::context::Event>,
     stop: watch::Sender<bool>,
     group: Mutex<Option<JoinHandle<()>>>,
 }
@@ -208,13 +209,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn patch_connector_config(&self, name: &str, patch: Vec<(String, Option<String>)>) -> HerderResult<ConnectorInfo> {
-        let mut config = self.connector_config(name).await?;
-        for (k, v) in patch {
-            match v {
-                Some(v) => config.insert(k, v),
-                None => config.remove(&k),
-            };
-        }
+        let config = patched(self.connector_config(name).await?, patch);
         Ok(self.put_connector_config(name, config, true, None).await?.value)
     }
 

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferry_api::config::Props;
-use ferry_api::{ConnectError, ConnectorContext};
-use tokio::sync::mpsc;
+use ferry_api::ConnectError;
 
 use super::DistributedHerder;
+use crate::herder::context::{Context, Event};
 use crate::config::connector::ConnectorConfig as Parsed;
 use crate::distributed::config_log::{self, ConnectorConfig};
 use crate::distributed::protocol::{Assignment, TaskRef};
@@ -17,25 +17,6 @@ use crate::herder::standalone::with_task_class;
 use crate::herder::{State, StateInfo, TargetState, TaskId};
 use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget};
 
-/// What connectors tell the herder.
-pub(super) enum Event {
-    Reconfigure(String),
-    Failed(String, ConnectError),
-}
-
-struct Context {
-    name: String,
-    events: mpsc::UnboundedSender<Event>,
-}
-
-impl ConnectorContext for Context {
-    fn request_task_reconfiguration(&self) {
-        let _ = self.events.send(Event::Reconfigure(self.name.clone()));
-    }
-    fn raise_error(&self, error: ConnectError) {
-        let _ = self.events.send(Event::Failed(self.name.clone(), error));
-    }
-}
 
 struct RunningConnector {
     /// The config it was started with.
