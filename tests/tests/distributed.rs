@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{create_topic, unique, wait_until, KafkaServer};
+use ferry_tests::{create_topic, poll_until, unique, wait_until, KafkaServer};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
@@ -154,10 +154,14 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         lines.extend(append_lines(&p.input, 300, 600));
     }
     let survivor = workers.iter().enumerate().find(|(i, _)| *i != busiest).map(|(_, w)| w).expect("a survivor");
-    let after = wait_until(Duration::from_secs(40), "the killed worker's tasks to run elsewhere", || {
-        running(survivor, &names).filter(|s| task_workers(s).iter().all(|w| *w != dead))
-    });
+    let after = poll_until(Duration::from_secs(40), || running(survivor, &names).filter(|s| task_workers(s).iter().all(|w| *w != dead)));
     let took = killed_at.elapsed();
+    if after.is_none() || took > Duration::from_secs(20) {
+        for w in workers.iter().filter(|w| w.url != format!("http://{dead}")) {
+            eprintln!("--- the log of {} ---\n{}", w.url, w.logs());
+        }
+    }
+    let after = after.unwrap_or_else(|| panic!("timed out after 40s waiting for the killed worker's tasks to run elsewhere"));
     assert!(task_workers(&after).iter().all(|w| ids.contains(w) && *w != dead), "{after:?}");
     for (p, lines) in pipelines.iter().zip(&written) {
         wait_until(Duration::from_secs(60), "every line, before and after the kill, in the sink file", || {

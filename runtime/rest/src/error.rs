@@ -10,11 +10,13 @@ use serde_json::json;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// The worker that must answer instead (see `forward.rs`).
+    pub forward_to: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), forward_to: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -28,6 +30,7 @@ impl From<HerderError> for ApiError {
             HerderError::Conflict(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) | HerderError::InvalidConfig { .. } => StatusCode::BAD_REQUEST,
             HerderError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HerderError::Elsewhere { .. } => StatusCode::CONFLICT,
             // The error's kind decides: a configuration problem is the caller's.
             HerderError::Internal(inner) if inner.kind() == ferry_api::ErrorKind::Config => StatusCode::BAD_REQUEST,
             HerderError::Internal(inner) => {
@@ -35,13 +38,21 @@ impl From<HerderError> for ApiError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        Self::new(status, e.to_string())
+        let forward_to = match &e {
+            HerderError::Elsewhere { url } => url.clone(),
+            _ => None,
+        };
+        Self { forward_to, ..Self::new(status, e.to_string()) }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error_code": self.status.as_u16(), "message": self.message }))).into_response()
+        let mut response = (self.status, Json(json!({ "error_code": self.status.as_u16(), "message": self.message }))).into_response();
+        if let Some(url) = self.forward_to {
+            response.extensions_mut().insert(crate::forward::Forward(url));
+        }
+        response
     }
 }
 

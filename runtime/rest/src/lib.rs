@@ -5,6 +5,7 @@
 mod body;
 mod cors;
 mod error;
+mod forward;
 mod routes;
 mod shapes;
 mod ui;
@@ -40,7 +41,7 @@ pub(crate) struct AppState {
 
 /// The whole API.
 pub fn router(herder: Arc<dyn Herder>, loggers: Arc<dyn Loggers>, cors: CorsSettings) -> Router {
-    let router = routes::routes().with_state(AppState { herder, loggers });
+    let router = routes::routes().layer(axum::middleware::from_fn(forward::layer)).with_state(AppState { herder, loggers });
     match cors::layer(&cors) {
         Some(layer) => router.layer(layer),
         None => router,

@@ -71,14 +71,38 @@ pub struct AssignorState {
     revoked_last_round: bool,
 }
 
+impl AssignorState {
+    /// The leader rejoined under a new member id: its memory follows it.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if let Some(w) = self.previous.remove(from) {
+            self.previous.insert(to.to_owned(), w);
+        }
+    }
+}
+
 /// Plans one rebalance. `running` is what each member says it runs (its
 /// metadata), `wanted` every connector and task of the config topic.
 pub fn assign(state: &mut AssignorState, running: &BTreeMap<String, Work>, wanted: &Work, max_delay_ms: i64, now_ms: i64) -> Plan {
-    let mut deltas: BTreeMap<String, Delta> = running.keys().map(|m| (m.clone(), Delta::default())).collect();
     if running.is_empty() {
         *state = AssignorState::default();
         return Plan::default();
     }
+    // A member may not have rejoined since its last assignment (brokers that
+    // answer JoinGroup without waiting for every member, as tansu does, hand
+    // the leader its older metadata): what it was given last counts as
+    // running, so nothing is given out twice.
+    let running: BTreeMap<String, Work> = running
+        .iter()
+        .map(|(m, w)| {
+            let mut w = w.clone();
+            if let Some(p) = state.previous.get(m) {
+                w.extend(p);
+            }
+            (m.clone(), w)
+        })
+        .collect();
+    let running = &running;
+    let mut deltas: BTreeMap<String, Delta> = running.keys().map(|m| (m.clone(), Delta::default())).collect();
     // What each member keeps: what it runs, still wanted, claimed by no member before it.
     let mut kept: BTreeMap<String, Work> = BTreeMap::new();
     let mut claimed = Work::default();
@@ -257,6 +281,39 @@ mod tests {
         c.check_complete(&want);
         assert_eq!((c.tasks_of("w1"), c.tasks_of("w2")), (3, 3));
         assert_eq!(c.running["w1"].connectors.len(), 1);
+    }
+
+    #[test]
+    fn a_member_whose_metadata_predates_its_last_assignment_keeps_it() {
+        let mut c = Cluster::default();
+        c.join("w1");
+        c.join("w2");
+        let want = wanted(&[("jdbc", 4)]);
+        c.settle(&want, 0);
+        // w2 says it runs nothing (its metadata is older), yet runs its share.
+        let stale: BTreeMap<String, Work> = [("w1".to_owned(), c.running["w1"].clone()), ("w2".to_owned(), Work::default())].into();
+        let plan = assign(&mut c.state, &stale, &want, 5_000, 1_000);
+        assert!(plan.deltas.values().all(|d| d.start.is_empty() && d.stop.is_empty()), "nothing is given out again: {plan:?}");
+    }
+
+    #[test]
+    fn a_renamed_leader_is_no_newcomer() {
+        let mut c = Cluster::default();
+        for m in ["w1", "w2", "w3"] {
+            c.join(m);
+        }
+        let want = wanted(&[("jdbc", 6)]);
+        c.settle(&want, 0);
+        c.running.remove("w3");
+        let held = c.round(&want, 1_000);
+        assert_eq!(held.delay_ms, 5_000);
+        // w1 rejoins as w1b: w3's work is still held, not handed to "the newcomer".
+        let w1 = c.running.remove("w1").expect("w1");
+        c.running.insert("w1b".into(), w1);
+        c.state.rename("w1", "w1b");
+        let plan = c.round(&want, 2_000);
+        assert_eq!(plan.delay_ms, 4_000, "{plan:?}");
+        assert!(plan.deltas.values().all(|d| d.start.is_empty()), "{plan:?}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! | `task-<n>-<i>` | `{"properties":{…}}`, in force once `commit-<n>` follows |
 //! | `commit-<n>` | `{"tasks":N}` |
 //! | `target-state-<n>` | `{"state":"STARTED"\|"PAUSED","state.v2":"STARTED"\|"PAUSED"\|"STOPPED"}` |
+//! | `restart-connector-<n>` | `{"include-tasks":bool,"only-failed":bool}`: each worker restarts what it runs of `<n>` |
 //!
 //! [`ConfigState`] is what a worker knows after reading the topic in order;
 //! records it cannot read are logged and skipped, as Connect does.
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use ferry_api::config::Props;
 use serde_json::{json, Map, Value as Json};
 
-use crate::herder::TargetState;
+use crate::herder::{RestartRequest, TargetState};
 
 pub fn connector_key(name: &str) -> String {
     format!("connector-{name}")
@@ -32,6 +33,14 @@ pub fn commit_key(name: &str) -> String {
 
 pub fn target_state_key(name: &str) -> String {
     format!("target-state-{name}")
+}
+
+pub fn restart_key(name: &str) -> String {
+    format!("restart-connector-{name}")
+}
+
+pub fn restart_value(r: RestartRequest) -> Vec<u8> {
+    json!({ "include-tasks": r.include_tasks, "only-failed": r.only_failed }).to_string().into_bytes()
 }
 
 pub fn properties_value(props: &Props) -> Vec<u8> {
@@ -73,6 +82,8 @@ pub struct ConfigState {
     pending: BTreeMap<String, BTreeMap<u32, Props>>,
     /// Target states written before their connector (Connect allows it).
     early_targets: BTreeMap<String, TargetState>,
+    /// Restart requests read and not yet taken by [`ConfigState::take_restarts`].
+    restarts: Vec<(String, RestartRequest)>,
 }
 
 fn properties(value: &Json) -> Option<Props> {
@@ -82,6 +93,11 @@ fn properties(value: &Json) -> Option<Props> {
 impl ConfigState {
     pub fn new() -> Self {
         Self { offset: -1, ..Default::default() }
+    }
+
+    /// The restart requests read since the last call, oldest first.
+    pub fn take_restarts(&mut self) -> Vec<(String, RestartRequest)> {
+        std::mem::take(&mut self.restarts)
     }
 
     /// Applies the record at `offset`; `value` `None` is a tombstone.
@@ -144,8 +160,13 @@ impl ConfigState {
                 (None, _) => tracing::error!(key, offset, "a task commit names tasks whose configs were not written; ignored"),
                 (_, None) => {}
             }
+        } else if let Some(name) = key.strip_prefix("restart-connector-") {
+            let flag = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Json::as_bool).unwrap_or(false);
+            if json.is_some() && self.connectors.contains_key(name) {
+                self.restarts.push((name.to_owned(), RestartRequest { include_tasks: flag("include-tasks"), only_failed: flag("only-failed") }));
+            }
         }
-        // Other keys (session-key, restart requests, logger levels) are not config state.
+        // Other keys (session-key, logger levels) are not config state.
     }
 }
 
@@ -187,6 +208,19 @@ mod tests {
         assert_eq!(s.connectors["my-sink"].target, TargetState::Started);
         s.apply(8, &connector_key("my-sink"), None);
         assert!(s.connectors.is_empty());
+    }
+
+    #[test]
+    fn restart_requests_are_taken_once_in_order() {
+        let mut s = ConfigState::new();
+        s.apply(0, &connector_key("c"), Some(&properties_value(&props(&[("name", "c")]))));
+        s.apply(1, &restart_key("c"), Some(&restart_value(RestartRequest { include_tasks: true, only_failed: false })));
+        s.apply(2, &restart_key("gone"), Some(&restart_value(RestartRequest::default())));
+        s.apply(3, &restart_key("c"), Some(br#"{"only-failed":true}"#));
+        assert_eq!(restart_value(RestartRequest { include_tasks: true, only_failed: false }), br#"{"include-tasks":true,"only-failed":false}"#);
+        let want = vec![("c".to_owned(), RestartRequest { include_tasks: true, only_failed: false }), ("c".to_owned(), RestartRequest { include_tasks: false, only_failed: true })];
+        assert_eq!(s.take_restarts(), want, "a restart of an unknown connector is dropped");
+        assert!(s.take_restarts().is_empty());
     }
 
     #[test]

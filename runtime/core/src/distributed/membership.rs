@@ -260,10 +260,14 @@ impl Membership {
     fn rejoin_on<T>(&mut self, code: i16, what: &str) -> Result<Outcome<T>> {
         match code {
             code::REBALANCE_IN_PROGRESS => Ok(Outcome::Rejoin),
-            code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => {
+            // The coordinator forgot this member: it joins as a new one.
+            code::UNKNOWN_MEMBER_ID => {
                 self.member_id.clear();
                 Ok(Outcome::Rejoin)
             }
+            // A stale generation: rejoining with the same id lets the
+            // coordinator replace the member instead of waiting out its session.
+            code::ILLEGAL_GENERATION => Ok(Outcome::Rejoin),
             code::NOT_COORDINATOR | code::COORDINATOR_NOT_AVAILABLE | code::COORDINATOR_LOAD_IN_PROGRESS => {
                 self.lost_coordinator(code);
                 Ok(Outcome::Rejoin)

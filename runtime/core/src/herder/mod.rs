@@ -4,6 +4,7 @@
 
 mod distributed;
 mod context;
+mod restart_plan;
 mod restarts;
 mod standalone;
 mod validate;
@@ -11,6 +12,7 @@ mod types;
 
 pub use distributed::{DistributedConfig, DistributedHerder};
 pub use standalone::StandaloneHerder;
+pub use restart_plan::RestartPlan;
 pub use types::*;
 
 use async_trait::async_trait;

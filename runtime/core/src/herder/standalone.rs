@@ -398,34 +398,15 @@ impl Herder for StandaloneHerder {
     async fn restart_connector(&self, name: &str, request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
         let mut map = self.connectors.lock().await;
         let entry = map.get_mut(name).ok_or_else(|| Self::not_found(name))?;
-        let failed = |s: Option<StateInfo>| s.is_some_and(|s| s.state == State::Failed);
-        let restart_connector = !request.only_failed || failed(self.worker.status.connector(name));
-        let tasks: Vec<u32> = if request.include_tasks {
-            (0..entry.task_configs.len() as u32)
-                .filter(|i| !request.only_failed || failed(self.worker.status.task(&TaskId::new(name, *i))))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let answer = (request.include_tasks || request.only_failed).then(|| {
-            let mut status = self.status_of(name, entry);
-            if restart_connector {
-                status.connector.state = State::Restarting;
-                status.connector.trace = None;
-            }
-            for t in status.tasks.iter_mut().filter(|t| tasks.contains(&t.id)) {
-                t.status.state = State::Restarting;
-                t.status.trace = None;
-            }
-            status
-        });
-        if restart_connector {
+        let plan = RestartPlan::new(&self.status_of(name, entry), request);
+        let answer = plan.answer(request, self.status_of(name, entry));
+        if plan.connector {
             if let Some(mut instance) = entry.instance.take() {
                 let _ = instance.stop().await;
             }
             entry.instance = self.start_instance(name, entry).await;
         }
-        for t in tasks {
+        for t in plan.tasks {
             if let Some(handle) = entry.tasks.remove(&t) {
                 handle.stop(self.worker.config.task_shutdown_timeout).await;
             }

@@ -158,6 +158,11 @@ pub enum HerderError {
     /// 403
     #[error("{0}")]
     Forbidden(String),
+    /// Another worker must answer: the group's leader for a config write,
+    /// the worker running a task for its restart. The REST API forwards the
+    /// request to `url`; with no such worker known (a rebalance), 409.
+    #[error("Cannot complete request because of a conflicting operation (e.g. worker rebalance)")]
+    Elsewhere { url: Option<String> },
     /// 500
     #[error(transparent)]
     Internal(#[from] ConnectError),

@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::work::Local;
+use super::work::{Command, Local};
+use super::{DistributedHerder, Leader};
 use crate::herder::context::Event;
-use super::DistributedHerder;
 use crate::distributed::assignor::{assign, AssignorState, Work};
 use crate::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
 use crate::distributed::protocol::{Assignment, TaskRef, WorkerState};
@@ -34,15 +34,9 @@ fn work_of(a: Option<&Assignment>) -> Work {
 impl DistributedHerder {
     /// The leader's assignments: every connector, and the committed tasks of those not stopped.
     fn plan(&self, joined: &Joined, assignor: &mut AssignorState) -> Vec<(String, Assignment)> {
+        let wanted = self.wanted();
         let shared = self.shared();
         let running: BTreeMap<String, Work> = joined.members.iter().map(|(id, s)| (id.clone(), work_of(s.previous.as_ref()))).collect();
-        let mut wanted = Work::default();
-        for (name, c) in &shared.config.connectors {
-            wanted.connectors.insert(name.clone());
-            if c.target != TargetState::Stopped {
-                wanted.tasks.extend((0..c.tasks.len() as i32).map(|task| TaskRef { connector: name.clone(), task }));
-            }
-        }
         let now_ms = chrono::Utc::now().timestamp_millis();
         let max_delay = i64::try_from(self.settings.max_delay.as_millis()).unwrap_or(i64::MAX);
         let plan = assign(assignor, &running, &wanted, max_delay, now_ms);
@@ -68,8 +62,22 @@ impl DistributedHerder {
             .collect()
     }
 
+    /// The work the config topic asks for: every connector, and the
+    /// committed tasks of those not stopped. The group rebalances when it changes.
+    fn wanted(&self) -> Work {
+        let shared = self.shared();
+        let mut wanted = Work::default();
+        for (name, c) in &shared.config.connectors {
+            wanted.connectors.insert(name.clone());
+            if c.target != TargetState::Stopped {
+                wanted.tasks.extend((0..c.tasks.len() as i32).map(|task| TaskRef { connector: name.clone(), task }));
+            }
+        }
+        wanted
+    }
+
     /// Runs until `stop` turns true, then stops this worker's work and leaves the group.
-    pub(super) async fn run_group(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<Event>, mut stop: watch::Receiver<bool>) {
+    pub(super) async fn run_group(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<Event>, mut commands: mpsc::UnboundedReceiver<Command>, mut stop: watch::Receiver<bool>) {
         let s = &self.settings;
         let mut membership = Membership::new(MembershipConfig {
             bootstrap: self.worker.config.bootstrap_servers.split(',').map(|b| b.trim().to_owned()).filter(|b| !b.is_empty()).collect(),
@@ -81,6 +89,14 @@ impl DistributedHerder {
         });
         let mut assignor = AssignorState::default();
         let mut local = Local::default();
+        let mut last = Assignment::default();
+        // Restart requests are for the workers running when they were made:
+        // those already in the topic at start are history.
+        let mut started = false;
+        // The generation of the last assignment, and the member id this
+        // worker had before it rejoined anew (see "force" below).
+        let mut synced_generation = -1;
+        let mut renamed_from: Option<String> = None;
         'rebalance: while !*stop.borrow() {
             self.rebalancing.store(true, Ordering::SeqCst);
             if let Err(e) = self.read_config().await {
@@ -88,8 +104,12 @@ impl DistributedHerder {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
+            if !started {
+                self.shared().config.take_restarts();
+                started = true;
+            }
             let seen_offset = self.shared().config.offset;
-            let state = WorkerState { url: self.url.clone(), config_offset: seen_offset, previous: Some(local.as_assignment()) };
+            let state = WorkerState { url: self.url.clone(), config_offset: seen_offset, previous: Some(local.snapshot(&last)) };
             let joined = match membership.join(&state).await {
                 Ok(j) => j,
                 Err(e) => {
@@ -98,7 +118,26 @@ impl DistributedHerder {
                     continue;
                 }
             };
+            if let Some(old) = renamed_from.take() {
+                assignor.rename(&old, &joined.member_id);
+            }
+            let before = assignor.clone();
             let plan = if joined.is_leader() { self.plan(&joined, &mut assignor) } else { Vec::new() };
+            // A broker that answered the join within the current generation
+            // (tansu does, when a member's session expired) tells no other
+            // member to rejoin, so a plan that changes their work would never
+            // reach them: the leader leaves and joins anew, which starts a new
+            // generation on any broker, and plans again.
+            let others_change = plan.iter().any(|(m, a)| *m != joined.member_id && !(a.connectors.is_empty() && a.tasks.is_empty() && a.revoked_connectors.is_empty() && a.revoked_tasks.is_empty()));
+            if joined.is_leader() && joined.generation <= synced_generation && others_change {
+                tracing::info!(generation = joined.generation, "the group's generation did not change; joining anew so every worker gets its assignment");
+                assignor = before;
+                renamed_from = Some(joined.member_id.clone());
+                if let Err(e) = membership.leave().await {
+                    tracing::warn!("cannot leave group {}: {}", s.group_id, e.trace());
+                }
+                continue;
+            }
             let assignment = match membership.sync(&joined, &plan).await {
                 Ok(Outcome::Done(a)) => a,
                 Ok(Outcome::Rejoin) => continue,
@@ -108,12 +147,18 @@ impl DistributedHerder {
                     continue;
                 }
             };
-            self.shared().generation = joined.generation;
+            synced_generation = joined.generation;
+            {
+                let mut shared = self.shared();
+                shared.generation = joined.generation;
+                shared.leader = Leader { is_self: assignment.leader == joined.member_id, url: Some(assignment.leader_url.clone()).filter(|u| !u.is_empty()) };
+            }
             // The leader may have read further than this worker.
             if let Err(e) = self.read_config().await {
                 tracing::warn!("cannot read the config topic: {}", e.trace());
             }
             self.apply(&mut local, &assignment).await;
+            last = assignment.clone();
             tracing::info!(
                 generation = joined.generation,
                 leader = joined.is_leader(),
@@ -127,7 +172,8 @@ impl DistributedHerder {
                 continue;
             }
             self.rebalancing.store(false, Ordering::SeqCst);
-            let handled_offset = self.shared().config.offset;
+            let mut handled_offset = self.shared().config.offset;
+            let wanted = self.wanted();
             let rejoin_at = (assignment.delay > 0).then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
             let mut beat = tokio::time::interval(s.heartbeat_interval);
             let mut tick = tokio::time::interval(TICK);
@@ -148,14 +194,22 @@ impl DistributedHerder {
                             tracing::warn!("cannot read the config topic: {}", e.trace());
                         }
                         if self.shared().config.offset != handled_offset {
+                            handled_offset = self.shared().config.offset;
                             self.reconcile(&mut local).await;
-                            continue 'rebalance;
+                            if self.wanted() != wanted {
+                                continue 'rebalance;
+                            }
+                        }
+                        let restarts = self.shared().config.take_restarts();
+                        for (name, request) in restarts {
+                            self.restart_here(&mut local, &name, request).await;
                         }
                         if rejoin_at.is_some_and(|t| Instant::now() >= t) {
                             continue 'rebalance;
                         }
                     }
                     Some(event) = events.recv() => self.handle_event(&mut local, event).await,
+                    Some(command) = commands.recv() => self.handle_command(&mut local, command).await,
                 }
             }
         }

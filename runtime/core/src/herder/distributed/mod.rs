@@ -4,8 +4,10 @@
 //! has read; writes go to the config topic, and the group's leader assigns
 //! the work (`group.rs`) that each worker runs (`work.rs`).
 //!
-//! A write is made by the worker that receives it (Connect forwards it to
-//! the leader); during a rebalance writes are refused with 409, as Connect does.
+//! As in Connect, config writes are the leader's: other workers answer
+//! [`HerderError::Elsewhere`] and the REST layer forwards the request; a
+//! task restart goes to the worker running the task. Pause and resume are
+//! written by any worker. During a rebalance writes are refused with 409.
 
 mod group;
 mod settings;
@@ -28,6 +30,7 @@ use super::validate::{invalid_config, plugin_keys, validate, validate_for_plugin
 use super::*;
 use crate::config::connector::ConnectorConfig as Parsed;
 use crate::distributed::config_log::{self, ConfigState};
+use crate::distributed::protocol::TaskRef;
 use crate::distributed::status_log::StatusState;
 use crate::distributed::topic_log::TopicLog;
 use crate::plugins::PluginInfo;
@@ -38,6 +41,15 @@ struct Shared {
     config: ConfigState,
     statuses: StatusState,
     generation: i32,
+    leader: Leader,
+}
+
+/// The group's leader, as the last assignment named it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Leader {
+    pub is_self: bool,
+    /// Its REST URL; `None` until an assignment names it.
+    pub url: Option<String>,
 }
 
 pub struct DistributedHerder {
@@ -53,6 +65,7 @@ pub struct DistributedHerder {
     /// True from a rebalance's start until its assignment runs.
     rebalancing: AtomicBool,
     events: mpsc::UnboundedSender<super::context::Event>,
+    commands: mpsc::UnboundedSender<work::Command>,
     stop: watch::Sender<bool>,
     group: Mutex<Option<JoinHandle<()>>>,
 }
@@ -66,6 +79,7 @@ impl DistributedHerder {
         let config_log = TopicLog::open(client, &settings.config_topic).await?;
         let status_log = TopicLog::open(client, &settings.status_topic).await?;
         let (events, events_rx) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::unbounded_channel();
         let (stop, stop_rx) = watch::channel(false);
         let herder = Arc::new(Self {
             worker,
@@ -75,13 +89,14 @@ impl DistributedHerder {
             cluster_id: OnceLock::new(),
             config_log: Mutex::new(config_log),
             status_log: Mutex::new(status_log),
-            shared: std::sync::Mutex::new(Shared { config: ConfigState::new(), statuses: StatusState::default(), generation: -1 }),
+            shared: std::sync::Mutex::new(Shared { config: ConfigState::new(), statuses: StatusState::default(), generation: -1, leader: Leader::default() }),
             rebalancing: AtomicBool::new(true),
             events,
+            commands,
             stop,
             group: Mutex::new(None),
         });
-        let handle = tokio::spawn(herder.clone().run_group(events_rx, stop_rx));
+        let handle = tokio::spawn(herder.clone().run_group(events_rx, commands_rx, stop_rx));
         *herder.group.lock().await = Some(handle);
         Ok(herder)
     }
@@ -116,11 +131,27 @@ impl DistributedHerder {
         Ok(())
     }
 
-    /// Writes config records, then reads them back, so this worker's next read sees them.
-    async fn write_config(&self, records: Vec<(String, Option<Vec<u8>>)>) -> HerderResult<()> {
+    fn check_not_rebalancing(&self) -> HerderResult<()> {
         if self.rebalancing.load(Ordering::SeqCst) {
             return Err(HerderError::Conflict(REBALANCING.to_owned()));
         }
+        Ok(())
+    }
+
+    /// Config writes are the leader's; another worker has them forwarded there.
+    fn check_leader(&self) -> HerderResult<()> {
+        self.check_not_rebalancing()?;
+        let leader = self.shared().leader.clone();
+        if leader.is_self {
+            Ok(())
+        } else {
+            Err(HerderError::Elsewhere { url: leader.url })
+        }
+    }
+
+    /// Writes config records, then reads them back, so this worker's next read sees them.
+    async fn write_config(&self, records: Vec<(String, Option<Vec<u8>>)>) -> HerderResult<()> {
+        self.check_not_rebalancing()?;
         {
             let log = self.config_log.lock().await;
             for (key, value) in records {
@@ -155,6 +186,25 @@ impl DistributedHerder {
         StateInfo { state: State::Unassigned, worker_id: self.worker.worker_id.clone(), trace: None }
     }
 
+    /// A connector's status as read from the status topic, what runs here
+    /// as this worker knows it now; `None` for an unknown connector.
+    fn status_now(&self, name: &str) -> Option<ConnectorStatus> {
+        let shared = self.shared();
+        let c = shared.config.connectors.get(name)?;
+        let local = &self.worker.status;
+        let connector = local.connector(name).or_else(|| shared.statuses.connectors.get(name).map(|s| s.0.clone())).unwrap_or_else(|| self.unassigned());
+        let task = |i: u32| {
+            let id = TaskId::new(name, i);
+            local.task(&id).or_else(|| shared.statuses.tasks.get(&id).map(|s| s.0.clone())).unwrap_or_else(|| self.unassigned())
+        };
+        Some(ConnectorStatus {
+            name: name.to_owned(),
+            connector,
+            tasks: (0..c.tasks.len() as u32).map(|i| TaskStatus { id: i, status: task(i) }).collect(),
+            kind: self.kind_of(&c.config),
+        })
+    }
+
     fn not_in_distributed(what: &str) -> HerderError {
         HerderError::BadRequest(format!("{what} is not available in distributed mode yet"))
     }
@@ -185,6 +235,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn put_connector_config(&self, name: &str, mut config: Props, allow_replace: bool, initial_state: Option<TargetState>) -> HerderResult<Created<ConnectorInfo>> {
+        self.check_leader()?;
         config.insert("name".into(), name.to_owned());
         let (kind, infos) = validate(&self.worker.registry, &config).await?;
         if infos.error_count > 0 {
@@ -215,6 +266,7 @@ impl Herder for DistributedHerder {
 
     async fn delete_connector(&self, name: &str) -> HerderResult<()> {
         self.connector(name).await?;
+        self.check_leader()?;
         self.write_config(vec![(config_log::connector_key(name), None)]).await?;
         tracing::info!(connector = %name, "connector deleted");
         Ok(())
@@ -247,16 +299,39 @@ impl Herder for DistributedHerder {
         Ok(c.tasks.into_iter().enumerate().map(|(i, config)| TaskInfo { id: TaskId::new(name, i as u32), config }).collect())
     }
 
-    async fn restart_connector(&self, _name: &str, _request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
-        Err(Self::not_in_distributed("Restarting a connector"))
+    /// As Connect 3.9: the leader writes the request to the config topic,
+    /// and each worker restarts what of it runs there.
+    async fn restart_connector(&self, name: &str, request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
+        self.connector(name).await?;
+        self.check_leader()?;
+        let status = self.status_now(name).ok_or_else(|| HerderError::connector_not_found(name))?;
+        let plan = RestartPlan::new(&status, request);
+        self.write_config(vec![(config_log::restart_key(name), Some(config_log::restart_value(request)))]).await?;
+        Ok(plan.answer(request, status))
     }
 
-    async fn restart_task(&self, _id: &TaskId) -> HerderResult<()> {
-        Err(Self::not_in_distributed("Restarting a task"))
+    /// Restarted by the worker running it: this one, or the one its status names.
+    async fn restart_task(&self, id: &TaskId) -> HerderResult<()> {
+        let c = self.connector(&id.connector).await?;
+        if id.task as usize >= c.tasks.len() {
+            return Err(HerderError::NotFound(format!("Task {id} not found")));
+        }
+        self.check_not_rebalancing()?;
+        let (answer, here) = tokio::sync::oneshot::channel();
+        let task = TaskRef { connector: id.connector.clone(), task: id.task as i32 };
+        if self.commands.send(work::Command::RestartTask(task, answer)).is_ok() && here.await.unwrap_or(false) {
+            return Ok(());
+        }
+        let owner = self.shared().statuses.tasks.get(id).map(|s| s.0.worker_id.clone()).filter(|w| *w != self.worker.worker_id);
+        Err(HerderError::Elsewhere { url: owner.map(|w| format!("http://{w}")) })
     }
 
     async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
         self.connector(name).await.map_err(|_| HerderError::NotFound(format!("Unknown connector {name}")))?;
+        if state == TargetState::Stopped {
+            // Stopping changes the tasks, which only the leader writes.
+            self.check_leader()?;
+        }
         let mut records = Vec::new();
         if state == TargetState::Stopped {
             // As Connect: a stopped connector has no tasks.

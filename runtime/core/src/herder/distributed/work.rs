@@ -14,7 +14,7 @@ use crate::distributed::config_log::{self, ConnectorConfig};
 use crate::distributed::protocol::{Assignment, TaskRef};
 use crate::distributed::status_log;
 use crate::herder::standalone::with_task_class;
-use crate::herder::{State, StateInfo, TargetState, TaskId};
+use crate::herder::{RestartPlan, RestartRequest, State, StateInfo, TargetState, TaskId};
 use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget};
 
 
@@ -30,6 +30,12 @@ struct RunningTask {
     target: TargetState,
     /// `None` when it failed to start (its status says why).
     handle: Option<TaskHandle>,
+}
+
+/// What the REST side asks of the group loop, which owns [`Local`].
+pub(super) enum Command {
+    /// Restart the task if it runs here; the answer says whether it did.
+    RestartTask(TaskRef, tokio::sync::oneshot::Sender<bool>),
 }
 
 #[derive(Default)]
@@ -49,9 +55,19 @@ fn task_target(target: TargetState) -> TaskTarget {
 }
 
 impl Local {
-    /// What this worker runs, as it tells the group when it joins.
-    pub(super) fn as_assignment(&self) -> Assignment {
-        Assignment { connectors: self.connectors.keys().cloned().collect(), tasks: self.tasks.keys().cloned().collect(), ..Default::default() }
+    /// What this worker tells the group when it joins, as Connect's
+    /// assignment snapshot: the last assignment received (leader, config
+    /// offset, delay) with everything this worker runs. A scheduled rejoin
+    /// thereby differs from the join before it, which brokers that rebalance
+    /// only on changed metadata (tansu) need.
+    pub(super) fn snapshot(&self, last: &Assignment) -> Assignment {
+        Assignment {
+            connectors: self.connectors.keys().cloned().collect(),
+            tasks: self.tasks.keys().cloned().collect(),
+            revoked_connectors: Vec::new(),
+            revoked_tasks: Vec::new(),
+            ..last.clone()
+        }
     }
 }
 
@@ -64,26 +80,29 @@ impl DistributedHerder {
         for c in &a.revoked_connectors {
             self.stop_connector(local, c).await;
         }
-        for c in &a.connectors {
+        // The same assignment may come twice (a rejoin the broker answered
+        // with the current generation): what runs already is left alone.
+        for c in a.connectors.iter().filter(|c| !local.connectors.contains_key(*c)).collect::<Vec<_>>() {
             self.start_connector(local, c).await;
         }
-        for t in &a.tasks {
+        for t in a.tasks.iter().filter(|t| !local.tasks.contains_key(*t)).collect::<Vec<_>>() {
             self.start_task(local, t);
         }
     }
 
     pub(super) async fn stop_all(&self, local: &mut Local) {
         let tasks: Vec<TaskRef> = local.tasks.keys().cloned().collect();
-        futures::future::join_all(tasks.iter().map(|t| self.stop_task_handle(local.tasks.remove(t)))).await;
+        futures::future::join_all(tasks.iter().map(|t| self.stop_task_handle(t, local.tasks.remove(t)))).await;
         let connectors: Vec<String> = local.connectors.keys().cloned().collect();
         for c in connectors {
             self.stop_connector(local, &c).await;
         }
     }
 
-    async fn stop_task_handle(&self, task: Option<RunningTask>) {
+    async fn stop_task_handle(&self, t: &TaskRef, task: Option<RunningTask>) {
         if let Some(handle) = task.and_then(|t| t.handle) {
             handle.stop(self.worker.config.task_shutdown_timeout).await;
+            tracing::info!(task = %task_id(t), "task stopped");
         }
     }
 
@@ -182,7 +201,10 @@ impl DistributedHerder {
             self.worker.start_task(id.clone(), &instance, &parsed, props.clone(), task_target(config.target))
         });
         let handle = match handle {
-            Ok(h) => Some(h),
+            Ok(h) => {
+                tracing::info!(task = %id, "task started");
+                Some(h)
+            }
             Err(e) => {
                 self.worker.status.set_task(&id, State::Failed, Some(e.trace()));
                 None
@@ -192,7 +214,7 @@ impl DistributedHerder {
     }
 
     async fn stop_task(&self, local: &mut Local, t: &TaskRef) {
-        self.stop_task_handle(local.tasks.remove(t)).await;
+        self.stop_task_handle(t, local.tasks.remove(t)).await;
         self.worker.status.remove_task(&task_id(t));
         local.published.remove(&status_log::task_key(&task_id(t)));
     }
@@ -296,6 +318,41 @@ impl DistributedHerder {
                 }
             }
             Err(e) => tracing::warn!("cannot read the status topic: {}", e.trace()),
+        }
+    }
+
+    pub(super) async fn handle_command(&self, local: &mut Local, command: Command) {
+        match command {
+            Command::RestartTask(t, answer) => {
+                let here = local.tasks.contains_key(&t);
+                if here {
+                    self.restart_task_here(local, &t).await;
+                }
+                let _ = answer.send(here);
+            }
+        }
+    }
+
+    async fn restart_task_here(&self, local: &mut Local, t: &TaskRef) {
+        tracing::info!(connector = %t.connector, task = t.task, "restarting a task");
+        self.stop_task_handle(t, local.tasks.remove(t)).await;
+        self.start_task(local, t);
+    }
+
+    /// A restart request read from the config topic: what of it runs here restarts.
+    pub(super) async fn restart_here(&self, local: &mut Local, name: &str, request: RestartRequest) {
+        let Some(status) = self.status_now(name) else { return };
+        let plan = RestartPlan::new(&status, request);
+        if plan.connector && local.connectors.contains_key(name) {
+            tracing::info!(connector = %name, "restarting a connector");
+            self.stop_connector(local, name).await;
+            self.start_connector(local, name).await;
+        }
+        for task in plan.tasks {
+            let t = TaskRef { connector: name.to_owned(), task: task as i32 };
+            if local.tasks.contains_key(&t) {
+                self.restart_task_here(local, &t).await;
+            }
         }
     }
 
