@@ -18,6 +18,13 @@ fn cache_dir() -> PathBuf {
 
 /// The path of a test server binary, installing the servers once (under a
 /// file lock: test binaries run in parallel).
+/// `FERRY_TEST_BROKER_LOG=<file>` keeps a broker's log there (appended), to see what it decided.
+fn broker_log() -> Stdio {
+    std::env::var_os("FERRY_TEST_BROKER_LOG")
+        .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok())
+        .map_or_else(Stdio::null, Stdio::from)
+}
+
 fn binary(name: &str, env: &str) -> PathBuf {
     if let Some(p) = std::env::var_os(env) {
         return PathBuf::from(p);
@@ -96,7 +103,7 @@ impl KafkaServer {
         let child = Command::new(bin)
             .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(broker_log())
             .spawn()
             .expect("start tansu");
         Self::ready(port, Process { child, _data: None })

@@ -182,6 +182,7 @@ impl Membership {
                 }
                 Err(e) => return Err(e),
             };
+            tracing::debug!(code = r.error_code, generation = r.generation_id, leader = r.leader.as_str(), members = r.members.len(), "JoinGroup answered");
             match r.error_code {
                 code::NONE => {}
                 // KIP-394: the coordinator names this member's id, then it joins with it.
@@ -230,6 +231,7 @@ impl Membership {
             .with_member_id(str_bytes(&self.member_id))
             .with_assignments(assignments);
         let r = self.coordinator().await?.call(&request, SYNC_GROUP_V).await?;
+        tracing::debug!(code = r.error_code, generation = joined.generation, "SyncGroup answered");
         match r.error_code {
             code::NONE => Ok(Outcome::Done(protocol::decode_assignment(&r.assignment)?.1)),
             c => self.rejoin_on(c, "Syncing group"),
@@ -248,7 +250,10 @@ impl Membership {
         };
         match r {
             Ok(r) if r.error_code == code::NONE => Ok(Outcome::Done(())),
-            Ok(r) => self.rejoin_on(r.error_code, "Heartbeat"),
+            Ok(r) => {
+                tracing::debug!(code = r.error_code, generation = self.generation, "Heartbeat answered");
+                self.rejoin_on(r.error_code, "Heartbeat")
+            }
             // A broken connection: the coordinator may have moved.
             Err(_) => {
                 self.coordinator = None;

@@ -104,11 +104,7 @@ impl TopicLog {
     pub async fn read_to_end(&mut self) -> Result<Vec<Entry>> {
         let (consumer, topic, partitions, mut positions) = (self.consumer.clone(), self.topic.clone(), self.partitions.clone(), self.positions.clone());
         let (entries, positions) = blocking(move || {
-            let mut ends = HashMap::new();
-            for p in &partitions {
-                let (_, high) = consumer.fetch_watermarks(&topic, *p, METADATA_TIMEOUT).map_err(|e| kafka_error(&format!("Cannot read the end of {topic}"), e))?;
-                ends.insert(*p, high);
-            }
+            let ends = end_offsets(&consumer, &topic, &partitions)?;
             let behind = |positions: &HashMap<i32, i64>| partitions.iter().any(|p| positions.get(p).copied().unwrap_or(0) < ends.get(p).copied().unwrap_or(0));
             let deadline = Instant::now() + Duration::from_secs(60);
             let mut out = Vec::new();
@@ -131,6 +127,21 @@ impl TopicLog {
         self.positions = positions;
         Ok(entries)
     }
+}
+
+/// Every partition's end offset, asked for at once: one round trip per
+/// partition, in parallel, as the offsets topic has 25 by default.
+fn end_offsets(consumer: &BaseConsumer, topic: &str, partitions: &[i32]) -> Result<HashMap<i32, i64>> {
+    std::thread::scope(|scope| {
+        let asks: Vec<_> = partitions.iter().map(|p| (*p, scope.spawn(move || consumer.fetch_watermarks(topic, *p, METADATA_TIMEOUT)))).collect();
+        asks.into_iter()
+            .map(|(p, ask)| match ask.join() {
+                Ok(Ok((_, high))) => Ok((p, high)),
+                Ok(Err(e)) => Err(kafka_error(&format!("Cannot read the end of {topic}"), e)),
+                Err(_) => Err(ConnectError::fatal(format!("Reading the end of {topic} panicked"))),
+            })
+            .collect()
+    })
 }
 
 async fn create_if_missing(client: &Props, spec: &TopicSpec) -> Result<()> {

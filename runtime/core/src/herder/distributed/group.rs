@@ -123,13 +123,14 @@ impl DistributedHerder {
             }
             let before = assignor.clone();
             let plan = if joined.is_leader() { self.plan(&joined, &mut assignor) } else { Vec::new() };
-            // A broker that answered the join within the current generation
-            // (tansu does, when a member's session expired) tells no other
-            // member to rejoin, so a plan that changes their work would never
-            // reach them: the leader leaves and joins anew, which starts a new
-            // generation on any broker, and plans again.
-            let others_change = plan.iter().any(|(m, a)| *m != joined.member_id && !(a.connectors.is_empty() && a.tasks.is_empty() && a.revoked_connectors.is_empty() && a.revoked_tasks.is_empty()));
-            if joined.is_leader() && joined.generation <= synced_generation && others_change {
+            // A broker that answers a join within the current generation
+            // (tansu does when the member's metadata is unchanged, even after
+            // another member's session expired) keeps the assignments it has
+            // and tells no member to rejoin, so a plan that changes anything
+            // would never take effect: the leader leaves and joins anew, which
+            // starts a new generation on any broker, and plans again.
+            let changes = plan.iter().any(|(_, a)| a.delay > 0 || !(a.connectors.is_empty() && a.tasks.is_empty() && a.revoked_connectors.is_empty() && a.revoked_tasks.is_empty()));
+            if joined.is_leader() && joined.generation <= synced_generation && changes {
                 tracing::info!(generation = joined.generation, "the group's generation did not change; joining anew so every worker gets its assignment");
                 assignor = before;
                 renamed_from = Some(joined.member_id.clone());

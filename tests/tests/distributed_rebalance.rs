@@ -1,0 +1,158 @@
+//! A three-worker cluster under load (lines appended to the sources' files
+//! all along): a rolling restart of every worker, one by one, loses no
+//! line; then a fourth worker joins and gets work, and the tasks that stay
+//! where they are keep running (their workers never stop them).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferry_tests::ferry::Ferry;
+use ferry_tests::{create_topic, unique, wait_until, KafkaServer};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
+const PIPELINES: usize = 3;
+
+struct Pipeline {
+    source: String,
+    sink: String,
+    input: PathBuf,
+    output: PathBuf,
+}
+
+fn call_until_taken(via: &Ferry, method: &str, path: &str, body: &Value) -> u16 {
+    let body = body.to_string();
+    wait_until(Duration::from_secs(40), &format!("{method} {path} to be taken"), || match via.call(method, path, Some(&body)) {
+        (409, _) => None,
+        (code, _) => Some(code),
+    })
+}
+
+fn create_pipeline(via: &Ferry, bootstrap: &str, dir: &Path, n: usize) -> Pipeline {
+    let topic = unique(&format!("rolling-{n}"));
+    create_topic(bootstrap, &topic, 1);
+    let p = Pipeline {
+        source: unique(&format!("source-{n}")),
+        sink: unique(&format!("sink-{n}")),
+        input: dir.join(format!("in{n}.txt")),
+        output: dir.join(format!("out{n}.txt")),
+    };
+    std::fs::write(&p.input, "").expect("input file");
+    let source = json!({"name": p.source, "config": {"connector.class": "FileStreamSource", "tasks.max": "1", "file": p.input.display().to_string(), "topic": topic}});
+    let sink = json!({"name": p.sink, "config": {"connector.class": "FileStreamSink", "tasks.max": "1", "file": p.output.display().to_string(), "topics": topic}});
+    assert_eq!(call_until_taken(via, "POST", "/connectors", &source), 201);
+    assert_eq!(call_until_taken(via, "POST", "/connectors", &sink), 201);
+    p
+}
+
+/// Each task's worker, once every connector and task of `names` runs.
+fn placement(via: &Ferry, names: &[String]) -> Option<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for name in names {
+        let (code, s) = via.get(&format!("/connectors/{name}/status"));
+        let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
+        if code != 200 || s["connector"]["state"] != "RUNNING" || tasks.is_empty() || tasks.iter().any(|t| t["state"] != "RUNNING") {
+            return None;
+        }
+        for t in tasks {
+            out.insert(format!("{name}-{}", t["id"]), t["worker_id"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    Some(out)
+}
+
+fn worker_id(f: &Ferry) -> String {
+    f.url.trim_start_matches("http://").to_owned()
+}
+
+/// Appends numbered lines to every input, a few every 20 ms, until told to stop.
+fn start_load(inputs: Vec<PathBuf>, stop: Arc<AtomicBool>, written: Arc<AtomicUsize>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut n = 0;
+        while !stop.load(Ordering::SeqCst) {
+            for input in &inputs {
+                let mut f = std::fs::OpenOptions::new().append(true).open(input).expect("input");
+                let lines: String = (n..n + 5).map(|i| format!("line-{i:07}\n")).collect();
+                f.write_all(lines.as_bytes()).expect("append");
+            }
+            n += 5;
+            written.store(n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    })
+}
+
+fn lines_of(path: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_rolling_restart_loses_nothing_and_a_new_worker_takes_work_without_stopping_the_rest() {
+    let kafka = KafkaServer::tansu();
+    let bootstrap = kafka.bootstrap();
+    let group = unique("ferry-rolling");
+    let settings = [
+        ("session.timeout.ms", "6000".to_owned()),
+        ("heartbeat.interval.ms", "1000".to_owned()),
+        ("rebalance.timeout.ms", "10000".to_owned()),
+        ("scheduled.rebalance.max.delay.ms", "5000".to_owned()),
+        ("offset.flush.interval.ms", "1000".to_owned()),
+        ("consumer.session.timeout.ms", "6000".to_owned()),
+    ];
+    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().expect("tempdir")).collect();
+    let mut workers: Vec<Ferry> = dirs[..3].iter().map(|d| Ferry::distributed(BIN, d.path(), &bootstrap, &group, &settings)).collect();
+    let data = tempfile::tempdir().expect("tempdir");
+    let pipelines: Vec<Pipeline> = (0..PIPELINES).map(|n| create_pipeline(&workers[n % 3], &bootstrap, data.path(), n)).collect();
+    let names: Vec<String> = pipelines.iter().flat_map(|p| [p.source.clone(), p.sink.clone()]).collect();
+    wait_until(Duration::from_secs(90), "every pipeline to run", || placement(&workers[0], &names));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicUsize::new(0));
+    let load = start_load(pipelines.iter().map(|p| p.input.clone()).collect(), stop.clone(), written.clone());
+
+    // Rolling restart: each worker in turn stops cleanly and comes back,
+    // and the cluster runs everything again before the next one goes.
+    for i in 0..3 {
+        assert!(workers[i].terminate().success(), "worker {i} stops cleanly");
+        let alive = (i + 1) % 3;
+        wait_until(Duration::from_secs(60), "the others to run everything while one worker is down", || {
+            placement(&workers[alive], &names).filter(|p| p.values().all(|w| *w != worker_id(&workers[i])))
+        });
+        workers[i].spawn();
+        wait_until(Duration::from_secs(60), "the cluster to run everything after the worker came back", || placement(&workers[i], &names));
+    }
+
+    stop.store(true, Ordering::SeqCst);
+    load.join().expect("the load thread");
+    let total = written.load(Ordering::SeqCst);
+    assert!(total > 500, "lines were written during the restarts: {total}");
+    let expected: BTreeSet<String> = (0..total).map(|i| format!("line-{i:07}")).collect();
+    for p in &pipelines {
+        let got = wait_until(Duration::from_secs(60), "every line written during the rolling restart in the sink file", || {
+            let got = lines_of(&p.output);
+            expected.is_subset(&got).then_some(got)
+        });
+        assert_eq!(got.len(), expected.len(), "no line appears that was not written");
+    }
+
+    // A fourth worker joins: it gets tasks, and a task that stays where it
+    // was is not stopped by its worker.
+    let before = wait_until(Duration::from_secs(60), "a settled placement", || placement(&workers[0], &names));
+    let log_marks: Vec<usize> = workers.iter().map(|w| w.logs().len()).collect();
+    workers.push(Ferry::distributed(BIN, dirs[3].path(), &bootstrap, &group, &settings));
+    let newcomer = worker_id(&workers[3]);
+    let after = wait_until(Duration::from_secs(90), "the new worker to run tasks", || {
+        placement(&workers[3], &names).filter(|p| p.values().any(|w| *w == newcomer))
+    });
+    let stayed: Vec<(&String, &String)> = after.iter().filter(|(task, w)| before.get(*task) == Some(*w)).collect();
+    assert!(!stayed.is_empty(), "some tasks stay where they were: {before:?} → {after:?}");
+    for (task, w) in stayed {
+        let (i, worker) = workers.iter().enumerate().find(|(_, f)| worker_id(f) == *w).expect("the worker running the task");
+        let new_log = worker.logs()[log_marks[i]..].to_owned();
+        assert!(!new_log.contains(&format!("task stopped task={task}")), "{task} stayed on {w}, yet was stopped:\n{new_log}");
+    }
+}
