@@ -2,9 +2,10 @@
 //! which evicts dead members), driven over REST like a user. Connectors
 //! created through one worker are listed by all with the same statuses,
 //! their tasks spread over the workers, and when a worker is killed with
-//! -9 its tasks run on the others and no line is lost. The target
-//! is 20 s; measured runs took 14–17 s and, once on a loaded machine, over
-//! 20 s, so the deadline here is 40 s and the time taken is printed.
+//! -9 its tasks run on the others and no line is lost. The target is
+//! 20 s; on tansu runs take about 26 s (its coordinator notices the dead
+//! member late and answers each join after a pause), so the deadline here
+//! is 60 s, the time taken is printed, and a slow run prints the workers' logs.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -154,14 +155,14 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         lines.extend(append_lines(&p.input, 300, 600));
     }
     let survivor = workers.iter().enumerate().find(|(i, _)| *i != busiest).map(|(_, w)| w).expect("a survivor");
-    let after = poll_until(Duration::from_secs(40), || running(survivor, &names).filter(|s| task_workers(s).iter().all(|w| *w != dead)));
+    let after = poll_until(Duration::from_secs(60), || running(survivor, &names).filter(|s| task_workers(s).iter().all(|w| *w != dead)));
     let took = killed_at.elapsed();
     if after.is_none() || took > Duration::from_secs(20) {
         for w in workers.iter().filter(|w| w.url != format!("http://{dead}")) {
             eprintln!("--- the log of {} ---\n{}", w.url, w.logs());
         }
     }
-    let after = after.unwrap_or_else(|| panic!("timed out after 40s waiting for the killed worker's tasks to run elsewhere"));
+    let after = after.unwrap_or_else(|| panic!("timed out after 60s waiting for the killed worker's tasks to run elsewhere"));
     assert!(task_workers(&after).iter().all(|w| ids.contains(w) && *w != dead), "{after:?}");
     for (p, lines) in pipelines.iter().zip(&written) {
         wait_until(Duration::from_secs(60), "every line, before and after the kill, in the sink file", || {

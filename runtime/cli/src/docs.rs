@@ -13,6 +13,7 @@ use crate::registry::registry;
 pub fn config_reference() -> String {
     let mut out = String::new();
     section(&mut out, "Worker (`worker.properties`)", &worker::config_def());
+    section(&mut out, "Distributed worker (`ferry distributed worker.properties`, in addition)", &worker::distributed_config_def());
     section(&mut out, "Every source connector", &connector::config_def(ConnectorKind::Source));
     section(&mut out, "Every sink connector", &connector::config_def(ConnectorKind::Sink));
     let r = registry();

@@ -13,6 +13,42 @@ use super::key;
 pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
 pub const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
+/// The keys `ferry distributed` reads on top of [`config_def`], with
+/// Kafka Connect's names and defaults (parsed by `DistributedConfig`).
+pub fn distributed_config_def() -> ConfigDef {
+    let topic = |prefix: &str, what: &str| {
+        key(&format!("{prefix}.storage.topic"), T::String, None, I::High,
+            &format!("Distributed mode: the compacted topic {what} are kept in; created on start when missing. Required."))
+    };
+    let replication = |prefix: &str| {
+        key(&format!("{prefix}.storage.replication.factor"), T::Short, Some("-1"), I::Low,
+            &format!("Distributed mode: the replication factor of `{prefix}.storage.topic` when Ferry creates it. Ferry's default -1 takes the broker's default (Kafka Connect's is 3)."))
+    };
+    ConfigDef::new()
+        .define(key("group.id", T::String, None, I::High,
+            "Distributed mode: the cluster this worker belongs to. Workers with the same group.id share connectors and tasks. Required."))
+        .define(topic("config", "connector and task configs"))
+        .define(replication("config"))
+        .define(topic("offset", "source offsets"))
+        .define(replication("offset"))
+        .define(key("offset.storage.partitions", T::Int, Some("25"), I::Low,
+            "Distributed mode: partitions of `offset.storage.topic` when Ferry creates it."))
+        .define(topic("status", "connector and task statuses"))
+        .define(replication("status"))
+        .define(key("status.storage.partitions", T::Int, Some("5"), I::Low,
+            "Distributed mode: partitions of `status.storage.topic` when Ferry creates it."))
+        .define(key("session.timeout.ms", T::Int, Some("10000"), I::High,
+            "Distributed mode: a worker that sends no heartbeat for this long is out of the group, and its work moves."))
+        .define(key("heartbeat.interval.ms", T::Int, Some("3000"), I::High,
+            "Distributed mode: how often the worker tells the group's coordinator it is alive; well under session.timeout.ms."))
+        .define(key("rebalance.timeout.ms", T::Int, Some("60000"), I::High,
+            "Distributed mode: how long the coordinator waits for every worker to rejoin during a rebalance."))
+        .define(key("scheduled.rebalance.max.delay.ms", T::Int, Some("300000"), I::Low,
+            "Distributed mode: how long a departed worker's connectors and tasks wait for it to come back before they are reassigned."))
+        .define(key("connect.protocol", T::String, Some("sessioned"), I::Low,
+            "Distributed mode: the group protocol offered: default (eager), compatible or sessioned (both incremental, KIP-415)."))
+}
+
 pub fn config_def() -> ConfigDef {
     ConfigDef::new()
         .define(key("bootstrap.servers", T::List, Some("localhost:9092"), I::High,

@@ -215,8 +215,10 @@ impl DistributedHerder {
             }
         }
         self.rebalancing.store(true, Ordering::SeqCst);
+        let ran = local.status_keys();
         self.stop_all(&mut local).await;
         self.exchange_statuses(&mut local).await;
+        self.publish_unassigned(ran).await;
         if let Err(e) = membership.leave().await {
             tracing::warn!("cannot leave group {}: {}", s.group_id, e.trace());
         }

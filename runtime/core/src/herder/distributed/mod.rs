@@ -182,7 +182,7 @@ impl DistributedHerder {
         }
     }
 
-    fn unassigned(&self) -> StateInfo {
+    pub(super) fn unassigned(&self) -> StateInfo {
         StateInfo { state: State::Unassigned, worker_id: self.worker.worker_id.clone(), trace: None }
     }
 

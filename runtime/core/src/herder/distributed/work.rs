@@ -55,6 +55,12 @@ fn task_target(target: TargetState) -> TaskTarget {
 }
 
 impl Local {
+    /// The status keys of everything this worker runs.
+    pub(super) fn status_keys(&self) -> Vec<String> {
+        let connectors = self.connectors.keys().map(|c| status_log::connector_key(c));
+        connectors.chain(self.tasks.keys().map(|t| status_log::task_key(&task_id(t)))).collect()
+    }
+
     /// What this worker tells the group when it joins, as Connect's
     /// assignment snapshot: the last assignment received (leader, config
     /// offset, delay) with everything this worker runs. A scheduled rejoin
@@ -318,6 +324,18 @@ impl DistributedHerder {
                 }
             }
             Err(e) => tracing::warn!("cannot read the status topic: {}", e.trace()),
+        }
+    }
+
+    /// On a clean stop, as Connect: what ran here is UNASSIGNED until another worker starts it.
+    pub(super) async fn publish_unassigned(&self, keys: Vec<String>) {
+        let generation = self.shared().generation;
+        let info = self.unassigned();
+        let log = self.status_log.lock().await;
+        for key in keys {
+            if let Err(e) = log.send(&key, Some(&status_log::status_value(&info, generation)), None).await {
+                tracing::warn!("cannot write a status: {}", e.trace());
+            }
         }
     }
 
