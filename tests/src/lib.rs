@@ -12,6 +12,7 @@
 //! | `FERRY_TEST_SERVERS` | where the test servers are installed (default `~/.cache/ferry/test-servers`) |
 
 pub mod browser;
+pub mod cluster;
 pub mod db;
 pub mod ferry;
 pub mod kafka;

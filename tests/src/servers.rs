@@ -102,7 +102,7 @@ impl KafkaServer {
         let url = format!("tcp://127.0.0.1:{port}");
         let child = Command::new(bin)
             .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
-            .stdout(Stdio::null())
+            .stdout(broker_log())
             .stderr(broker_log())
             .spawn()
             .expect("start tansu");

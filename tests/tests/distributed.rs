@@ -8,12 +8,13 @@
 //! is 60 s, the time taken is printed, and a slow run prints the workers' logs.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ferry_tests::cluster::{lines_of, placement, worker_id, FilePipeline};
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{create_topic, poll_until, unique, wait_until, KafkaServer};
-use serde_json::{json, Value};
+use ferry_tests::{poll_until, unique, wait_until, KafkaServer};
+use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 
@@ -28,66 +29,6 @@ fn append_lines(path: &Path, from: usize, to: usize) -> Vec<String> {
 /// `in0-line-000042` → 42.
 fn line_number(line: &str) -> Option<usize> {
     line.rsplit_once("-line-").and_then(|(_, n)| n.parse().ok())
-}
-
-fn lines_of(path: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
-}
-
-struct Pipeline {
-    source: String,
-    sink: String,
-    input: PathBuf,
-    output: PathBuf,
-}
-
-/// Creates a FileStreamSource → topic → FileStreamSink pair through `via`,
-/// retrying while the group rebalances (409).
-fn create_pipeline(via: &Ferry, bootstrap: &str, dir: &Path, n: usize) -> Pipeline {
-    let topic = unique(&format!("dist-pipeline-{n}"));
-    create_topic(bootstrap, &topic, 1);
-    let p = Pipeline {
-        source: unique(&format!("source-{n}")),
-        sink: unique(&format!("sink-{n}")),
-        input: dir.join(format!("input{n}.txt")),
-        output: dir.join(format!("output{n}.txt")),
-    };
-    std::fs::write(&p.input, "").expect("input file");
-    let bodies = [
-        json!({"name": p.source, "config": {"connector.class": "FileStreamSource", "tasks.max": "1", "file": p.input.display().to_string(), "topic": topic}}),
-        json!({"name": p.sink, "config": {"connector.class": "FileStreamSink", "tasks.max": "1", "file": p.output.display().to_string(), "topics": topic}}),
-    ];
-    for body in bodies {
-        let body = body.to_string();
-        wait_until(Duration::from_secs(30), "the connector to be created", || match via.call("POST", "/connectors", Some(&body)) {
-            (201, _) => Some(()),
-            (409, _) => None,
-            (code, answer) => panic!("creating a connector answered {code}: {answer}"),
-        });
-    }
-    p
-}
-
-fn worker_id(f: &Ferry) -> String {
-    f.url.trim_start_matches("http://").to_owned()
-}
-
-/// The statuses of `connectors` on `f`, once all of them run with their tasks.
-fn running(f: &Ferry, connectors: &[&str]) -> Option<Vec<Value>> {
-    let mut out = Vec::new();
-    for c in connectors {
-        let (code, s) = f.get(&format!("/connectors/{c}/status"));
-        let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
-        if code != 200 || s["connector"]["state"] != "RUNNING" || tasks.is_empty() || tasks.iter().any(|t| t["state"] != "RUNNING") {
-            return None;
-        }
-        out.push(s);
-    }
-    Some(out)
-}
-
-fn task_workers(statuses: &[Value]) -> Vec<String> {
-    statuses.iter().flat_map(|s| s["tasks"].as_array().cloned().unwrap_or_default()).map(|t| t["worker_id"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
 #[test]
@@ -107,9 +48,9 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("tempdir")).collect();
     let mut workers: Vec<Ferry> = dirs.iter().map(|d| Ferry::distributed(BIN, d.path(), &bootstrap, &group, &settings)).collect();
 
-    let pipelines: Vec<Pipeline> = (0..2).map(|n| create_pipeline(&workers[0], &bootstrap, data.path(), n)).collect();
-    let names: Vec<&str> = pipelines.iter().flat_map(|p| [p.source.as_str(), p.sink.as_str()]).collect();
-    let expected: BTreeSet<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let pipelines: Vec<FilePipeline> = (0..2).map(|n| FilePipeline::create(&workers[0], &bootstrap, data.path(), n)).collect();
+    let names: Vec<String> = pipelines.iter().flat_map(FilePipeline::names).collect();
+    let expected: BTreeSet<String> = names.iter().cloned().collect();
 
     // Every worker lists every connector, and reports the same statuses.
     for w in &workers {
@@ -119,12 +60,16 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
             (code == 200 && listed == expected).then_some(())
         });
     }
-    let statuses = wait_until(Duration::from_secs(60), "every worker to report the same RUNNING statuses", || {
-        let seen: Vec<Vec<Value>> = workers.iter().map(|w| running(w, &names)).collect::<Option<_>>()?;
+    let placed = poll_until(Duration::from_secs(60), || {
+        let seen: Vec<_> = workers.iter().map(|w| placement(w, &names)).collect::<Option<_>>()?;
         seen.iter().all(|s| *s == seen[0]).then(|| seen[0].clone())
     });
+    let placed = placed.unwrap_or_else(|| {
+        let seen: Vec<Vec<Value>> = workers.iter().map(|w| names.iter().map(|n| w.get(&format!("/connectors/{n}/status")).1).collect()).collect();
+        panic!("timed out after 60s waiting for every worker to report the same RUNNING statuses; they report {seen:#?}")
+    });
     let ids: Vec<String> = workers.iter().map(worker_id).collect();
-    let on = task_workers(&statuses);
+    let on: Vec<String> = placed.values().cloned().collect();
     assert!(on.iter().all(|w| ids.contains(w)), "tasks run on the group's workers: {on:?} vs {ids:?}");
     assert!(on.iter().collect::<BTreeSet<_>>().len() >= 2, "four tasks spread over three workers: {on:?}");
 
@@ -155,7 +100,7 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         lines.extend(append_lines(&p.input, 300, 600));
     }
     let survivor = workers.iter().enumerate().find(|(i, _)| *i != busiest).map(|(_, w)| w).expect("a survivor");
-    let after = poll_until(Duration::from_secs(60), || running(survivor, &names).filter(|s| task_workers(s).iter().all(|w| *w != dead)));
+    let after = poll_until(Duration::from_secs(60), || placement(survivor, &names).filter(|p| p.values().all(|w| *w != dead)));
     let took = killed_at.elapsed();
     if after.is_none() || took > Duration::from_secs(20) {
         for w in workers.iter().filter(|w| w.url != format!("http://{dead}")) {
@@ -163,7 +108,7 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         }
     }
     let after = after.unwrap_or_else(|| panic!("timed out after 60s waiting for the killed worker's tasks to run elsewhere"));
-    assert!(task_workers(&after).iter().all(|w| ids.contains(w) && *w != dead), "{after:?}");
+    assert!(after.values().all(|w| ids.contains(w) && *w != dead), "{after:?}");
     for (p, lines) in pipelines.iter().zip(&written) {
         wait_until(Duration::from_secs(60), "every line, before and after the kill, in the sink file", || {
             let got = lines_of(&p.output);
@@ -183,7 +128,7 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
         w.spawn();
     }
     wait_until(Duration::from_secs(60), "the restarted cluster to run every connector", || {
-        workers.iter().map(|w| running(w, &names)).collect::<Option<Vec<_>>>()
+        workers.iter().map(|w| placement(w, &names)).collect::<Option<Vec<_>>>()
     });
     for (p, lines) in pipelines.iter().zip(written.iter_mut()) {
         lines.extend(append_lines(&p.input, 600, 700));

@@ -3,71 +3,19 @@
 //! line; then a fourth worker joins and gets work, and the tasks that stay
 //! where they are keep running (their workers never stop them).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferry_tests::cluster::{lines_of, placement, worker_id, FilePipeline};
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{create_topic, unique, wait_until, KafkaServer};
-use serde_json::{json, Value};
+use ferry_tests::{unique, wait_until, KafkaServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 const PIPELINES: usize = 3;
-
-struct Pipeline {
-    source: String,
-    sink: String,
-    input: PathBuf,
-    output: PathBuf,
-}
-
-fn call_until_taken(via: &Ferry, method: &str, path: &str, body: &Value) -> u16 {
-    let body = body.to_string();
-    wait_until(Duration::from_secs(40), &format!("{method} {path} to be taken"), || match via.call(method, path, Some(&body)) {
-        (409, _) => None,
-        (code, _) => Some(code),
-    })
-}
-
-fn create_pipeline(via: &Ferry, bootstrap: &str, dir: &Path, n: usize) -> Pipeline {
-    let topic = unique(&format!("rolling-{n}"));
-    create_topic(bootstrap, &topic, 1);
-    let p = Pipeline {
-        source: unique(&format!("source-{n}")),
-        sink: unique(&format!("sink-{n}")),
-        input: dir.join(format!("in{n}.txt")),
-        output: dir.join(format!("out{n}.txt")),
-    };
-    std::fs::write(&p.input, "").expect("input file");
-    let source = json!({"name": p.source, "config": {"connector.class": "FileStreamSource", "tasks.max": "1", "file": p.input.display().to_string(), "topic": topic}});
-    let sink = json!({"name": p.sink, "config": {"connector.class": "FileStreamSink", "tasks.max": "1", "file": p.output.display().to_string(), "topics": topic}});
-    assert_eq!(call_until_taken(via, "POST", "/connectors", &source), 201);
-    assert_eq!(call_until_taken(via, "POST", "/connectors", &sink), 201);
-    p
-}
-
-/// Each task's worker, once every connector and task of `names` runs.
-fn placement(via: &Ferry, names: &[String]) -> Option<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
-    for name in names {
-        let (code, s) = via.get(&format!("/connectors/{name}/status"));
-        let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
-        if code != 200 || s["connector"]["state"] != "RUNNING" || tasks.is_empty() || tasks.iter().any(|t| t["state"] != "RUNNING") {
-            return None;
-        }
-        for t in tasks {
-            out.insert(format!("{name}-{}", t["id"]), t["worker_id"].as_str().unwrap_or_default().to_owned());
-        }
-    }
-    Some(out)
-}
-
-fn worker_id(f: &Ferry) -> String {
-    f.url.trim_start_matches("http://").to_owned()
-}
 
 /// Appends numbered lines to every input, a few every 20 ms, until told to stop.
 fn start_load(inputs: Vec<PathBuf>, stop: Arc<AtomicBool>, written: Arc<AtomicUsize>) -> std::thread::JoinHandle<()> {
@@ -86,10 +34,6 @@ fn start_load(inputs: Vec<PathBuf>, stop: Arc<AtomicBool>, written: Arc<AtomicUs
     })
 }
 
-fn lines_of(path: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
-}
-
 #[test]
 fn a_rolling_restart_loses_nothing_and_a_new_worker_takes_work_without_stopping_the_rest() {
     let kafka = KafkaServer::tansu();
@@ -106,8 +50,8 @@ fn a_rolling_restart_loses_nothing_and_a_new_worker_takes_work_without_stopping_
     let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().expect("tempdir")).collect();
     let mut workers: Vec<Ferry> = dirs[..3].iter().map(|d| Ferry::distributed(BIN, d.path(), &bootstrap, &group, &settings)).collect();
     let data = tempfile::tempdir().expect("tempdir");
-    let pipelines: Vec<Pipeline> = (0..PIPELINES).map(|n| create_pipeline(&workers[n % 3], &bootstrap, data.path(), n)).collect();
-    let names: Vec<String> = pipelines.iter().flat_map(|p| [p.source.clone(), p.sink.clone()]).collect();
+    let pipelines: Vec<FilePipeline> = (0..PIPELINES).map(|n| FilePipeline::create(&workers[n % 3], &bootstrap, data.path(), n)).collect();
+    let names: Vec<String> = pipelines.iter().flat_map(FilePipeline::names).collect();
     wait_until(Duration::from_secs(90), "every pipeline to run", || placement(&workers[0], &names));
 
     let stop = Arc::new(AtomicBool::new(false));

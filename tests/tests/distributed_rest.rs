@@ -105,6 +105,34 @@ fn writes_work_through_any_worker_and_restarts_reach_the_task() {
     assert_eq!(code, 202);
     task_state_everywhere(&workers, name, "RUNNING");
 
+    // A source's offsets, read, altered and reset through either worker once it is stopped.
+    let source = unique("source");
+    let input = data.path().join("in.txt");
+    std::fs::write(&input, "a\nb\nc\n").expect("input");
+    let body = json!({"name": source, "config": {"connector.class": "FileStreamSource", "tasks.max": "1", "file": input.display().to_string(), "topic": topic}});
+    assert_eq!(call(&workers[0], "POST", "/connectors", Some(&body)).0, 201);
+    let path = format!("/connectors/{source}/offsets");
+    let offsets = wait_until(Duration::from_secs(40), "the source's offset to be stored", || {
+        let (code, o) = workers[1].get(&path);
+        (code == 200 && o["offsets"][0]["offset"]["position"] == 6).then_some(o)
+    });
+    assert_eq!(offsets["offsets"][0]["partition"]["filename"], input.display().to_string());
+    let (code, answer) = call(&workers[1], "PATCH", &path, Some(&json!({"offsets": [{"partition": {"filename": input.display().to_string()}, "offset": {"position": 2}}]})));
+    assert_eq!(code, 400, "offsets change only while the connector is stopped: {answer}");
+    assert!(answer["message"].as_str().is_some_and(|m| m.contains("STOPPED")), "{answer}");
+    assert_eq!(call(&workers[1], "PUT", &format!("/connectors/{source}/stop"), None).0, 204);
+    wait_until(Duration::from_secs(40), "the source to be STOPPED", || (status(&workers[0], &source)["connector"]["state"] == "STOPPED").then_some(()));
+    let (code, answer) = call(&workers[1], "PATCH", &path, Some(&json!({"offsets": [{"partition": {"filename": input.display().to_string()}, "offset": {"position": 2}}]})));
+    assert_eq!(code, 200, "{answer}");
+    for w in &workers {
+        wait_until(Duration::from_secs(20), "the altered offset on every worker", || (w.get(&path).1["offsets"][0]["offset"]["position"] == 2).then_some(()));
+    }
+    let (code, answer) = call(&workers[0], "DELETE", &path, None);
+    assert_eq!(code, 200, "{answer}");
+    for w in &workers {
+        wait_until(Duration::from_secs(20), "no offsets on every worker after the reset", || (w.get(&path).1["offsets"] == json!([])).then_some(()));
+    }
+
     // Delete through each worker.
     for (i, name) in sinks.iter().enumerate() {
         let (code, answer) = call(&workers[1 - i], "DELETE", &format!("/connectors/{name}"), None);

@@ -100,6 +100,28 @@ impl TopicLog {
         self.producer.send(record, Duration::from_secs(30)).await.map(|_| ()).map_err(|(e, _)| kafka_error(&format!("Cannot write to {}", self.topic), e))
     }
 
+    /// Takes the records the consumer has fetched so far, without waiting:
+    /// for logs read often, where the last moment's records can wait for the next read.
+    pub async fn read_available(&mut self) -> Result<Vec<Entry>> {
+        let (consumer, topic, mut positions) = (self.consumer.clone(), self.topic.clone(), self.positions.clone());
+        let (entries, positions) = blocking(move || {
+            let mut out = Vec::new();
+            loop {
+                match consumer.poll(Duration::ZERO) {
+                    None => return Ok((out, positions)),
+                    Some(Err(e)) => return Err(kafka_error(&format!("Cannot read {topic}"), e)),
+                    Some(Ok(m)) => {
+                        positions.insert(m.partition(), m.offset() + 1);
+                        out.push(Entry { partition: m.partition(), offset: m.offset(), key: m.key().map(<[u8]>::to_vec), value: m.payload().map(<[u8]>::to_vec) });
+                    }
+                }
+            }
+        })
+        .await?;
+        self.positions = positions;
+        Ok(entries)
+    }
+
     /// Reads every record written before this call, in order per partition.
     pub async fn read_to_end(&mut self) -> Result<Vec<Entry>> {
         let (consumer, topic, partitions, mut positions) = (self.consumer.clone(), self.topic.clone(), self.partitions.clone(), self.positions.clone());

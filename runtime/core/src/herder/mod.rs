@@ -4,6 +4,7 @@
 
 mod distributed;
 mod context;
+mod offsets;
 mod restart_plan;
 mod restarts;
 mod standalone;

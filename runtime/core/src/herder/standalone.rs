@@ -6,16 +6,16 @@ use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use ferry_api::config::Props;
-use ferry_api::{ConnectorKind, SourceMap};
-use serde_json::{json, Value as Json};
+use ferry_api::ConnectorKind;
 use tokio::sync::{mpsc, Mutex};
 
 use super::context::{patched, Context, Event};
+use super::offsets;
 use super::validate::{invalid_config, plugin_keys, unknown_class, validate, validate_for_plugin};
 use super::*;
 use crate::config::connector::ConnectorConfig;
 use crate::plugins::PluginInfo;
-use crate::worker::{subscription, ConnectorInstance, TaskHandle, TaskTarget, Worker};
+use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget, Worker};
 
 struct Entry {
     config: ConnectorConfig,
@@ -221,21 +221,6 @@ impl StandaloneHerder {
             kind: Some(entry.kind),
         }
     }
-
-    fn require_stopped(name: &str, entry: &Entry) -> HerderResult<()> {
-        if entry.target == TargetState::Stopped {
-            Ok(())
-        } else {
-            Err(HerderError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done \
-                 for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )))
-        }
-    }
-
-    fn group(entry: &Entry) -> String {
-        format!("connect-{}", entry.config.name)
-    }
 }
 
 /// Keys no ConfigDef declares are passed on to the connector, as Connect
@@ -270,25 +255,6 @@ pub(super) fn with_task_class(configs: Vec<Props>, connector_class: &str, max: u
             c
         })
         .collect()
-}
-
-fn as_map(v: Json) -> SourceMap {
-    match v {
-        Json::Object(m) => m,
-        _ => SourceMap::new(),
-    }
-}
-
-/// Reads `{kafka_topic, kafka_partition}` → `{kafka_offset}` of a sink offsets request.
-fn sink_partition(partition: &SourceMap) -> HerderResult<(String, i32)> {
-    let topic = partition.get("kafka_topic").and_then(Json::as_str);
-    let part = partition.get("kafka_partition").and_then(Json::as_i64).and_then(|p| i32::try_from(p).ok());
-    match (topic, part) {
-        (Some(t), Some(p)) => Ok((t.to_owned(), p)),
-        _ => Err(HerderError::BadRequest(
-            "Sink connector offsets partitions must contain the keys kafka_topic and kafka_partition".to_owned(),
-        )),
-    }
 }
 
 #[async_trait]
@@ -475,67 +441,21 @@ impl Herder for StandaloneHerder {
     async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
         let map = self.connectors.lock().await;
         let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
-        let offsets = match entry.kind {
-            ConnectorKind::Source => self.worker.offsets.all(name).await?.into_iter().map(|(p, o)| (p, Some(o))).collect(),
-            ConnectorKind::Sink => {
-                let rows = self.worker.log.committed(&Self::group(entry), &subscription(&entry.config)).await?;
-                rows.into_iter()
-                    .map(|(t, p, o)| {
-                        (as_map(json!({"kafka_topic": t, "kafka_partition": p})), Some(as_map(json!({"kafka_offset": o}))))
-                    })
-                    .collect()
-            }
-        };
-        Ok(ConnectorOffsets { offsets })
+        offsets::read(&self.worker, entry.kind, &entry.config).await
     }
 
-    async fn alter_offsets(&self, name: &str, offsets: ConnectorOffsets) -> HerderResult<String> {
+    async fn alter_offsets(&self, name: &str, new: ConnectorOffsets) -> HerderResult<String> {
         let map = self.connectors.lock().await;
         let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
-        Self::require_stopped(name, entry)?;
-        match entry.kind {
-            ConnectorKind::Source => {
-                self.worker.offsets.put(name, offsets.offsets).await?;
-                Ok("The Connect framework-managed offsets for this connector have been altered successfully. However, if this \
-                    connector manages offsets externally, they will need to be manually altered in the system that the connector uses."
-                    .to_owned())
-            }
-            ConnectorKind::Sink => {
-                let mut commits = Vec::new();
-                for (partition, offset) in &offsets.offsets {
-                    let (topic, part) = sink_partition(partition)?;
-                    match offset.as_ref().and_then(|o| o.get("kafka_offset")).and_then(Json::as_i64) {
-                        Some(o) => commits.push((topic, part, o)),
-                        None => {
-                            return Err(HerderError::BadRequest(
-                                "Resetting a single sink partition is not supported: use DELETE …/offsets".to_owned(),
-                            ))
-                        }
-                    }
-                }
-                self.worker.log.alter_committed(&Self::group(entry), commits).await?;
-                Ok("The offsets for this connector have been altered successfully".to_owned())
-            }
-        }
+        offsets::require_stopped(name, entry.target)?;
+        offsets::alter(&self.worker, entry.kind, &entry.config, new).await
     }
 
     async fn reset_offsets(&self, name: &str) -> HerderResult<String> {
         let map = self.connectors.lock().await;
         let entry = map.get(name).ok_or_else(|| Self::not_found(name))?;
-        Self::require_stopped(name, entry)?;
-        match entry.kind {
-            ConnectorKind::Source => {
-                let all = self.worker.offsets.all(name).await?;
-                self.worker.offsets.put(name, all.into_iter().map(|(p, _)| (p, None)).collect()).await?;
-                Ok("The Connect framework-managed offsets for this connector have been reset successfully. However, if this \
-                    connector manages offsets externally, they will need to be manually reset in the system that the connector uses."
-                    .to_owned())
-            }
-            ConnectorKind::Sink => {
-                self.worker.log.reset_committed(&Self::group(entry)).await?;
-                Ok("The offsets for this connector have been reset successfully".to_owned())
-            }
-        }
+        offsets::require_stopped(name, entry.target)?;
+        offsets::reset(&self.worker, entry.kind, &entry.config).await
     }
 
     fn plugins(&self) -> Vec<PluginInfo> {

@@ -20,6 +20,8 @@ use crate::herder::TargetState;
 
 /// How often statuses are exchanged and the config topic is looked at.
 const TICK: Duration = Duration::from_millis(500);
+/// Every how many ticks the config and status topics are read to their end.
+const FULL_READ_EVERY: u32 = 10;
 
 /// What a member says it runs.
 fn work_of(a: Option<&Assignment>) -> Work {
@@ -178,6 +180,7 @@ impl DistributedHerder {
             let rejoin_at = (assignment.delay > 0).then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
             let mut beat = tokio::time::interval(s.heartbeat_interval);
             let mut tick = tokio::time::interval(TICK);
+            let mut ticks: u32 = 0;
             loop {
                 tokio::select! {
                     _ = stop.changed() => break 'rebalance,
@@ -190,8 +193,14 @@ impl DistributedHerder {
                         }
                     },
                     _ = tick.tick() => {
-                        self.exchange_statuses(&mut local).await;
-                        if let Err(e) = self.read_config().await {
+                        // Most looks take what has arrived; the first after a rebalance
+                        // and then one every few seconds
+                        // read to the end, so a view that fell behind catches up.
+                        ticks += 1;
+                        let full = ticks % FULL_READ_EVERY == 1;
+                        self.exchange_statuses(&mut local, full).await;
+                        let read = if full { self.read_config().await } else { self.poll_config().await };
+                        if let Err(e) = read {
                             tracing::warn!("cannot read the config topic: {}", e.trace());
                         }
                         if self.shared().config.offset != handled_offset {
@@ -217,7 +226,7 @@ impl DistributedHerder {
         self.rebalancing.store(true, Ordering::SeqCst);
         let ran = local.status_keys();
         self.stop_all(&mut local).await;
-        self.exchange_statuses(&mut local).await;
+        self.exchange_statuses(&mut local, true).await;
         self.publish_unassigned(ran).await;
         if let Err(e) = membership.leave().await {
             tracing::warn!("cannot leave group {}: {}", s.group_id, e.trace());

@@ -21,11 +21,11 @@ use std::sync::{Arc, OnceLock};
 use async_trait::async_trait;
 use ferry_api::config::Props;
 use ferry_api::{ConnectorKind, Result as ConnectResult};
-use serde_json::json;
 use tokio::sync::{mpsc, watch, Mutex};
 use tokio::task::JoinHandle;
 
 use super::context::patched;
+use super::offsets;
 use super::validate::{invalid_config, plugin_keys, validate, validate_for_plugin};
 use super::*;
 use crate::config::connector::ConnectorConfig as Parsed;
@@ -34,7 +34,7 @@ use crate::distributed::protocol::TaskRef;
 use crate::distributed::status_log::StatusState;
 use crate::distributed::topic_log::TopicLog;
 use crate::plugins::PluginInfo;
-use crate::worker::{subscription, Worker};
+use crate::worker::Worker;
 
 /// What this worker has read from the internal topics.
 struct Shared {
@@ -117,10 +117,22 @@ impl DistributedHerder {
         self.shared.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies what was written to the config topic since the last read.
+    /// Reads the config topic to its end: before a rebalance and around writes.
     async fn read_config(&self) -> ConnectResult<()> {
-        let mut log = self.config_log.lock().await;
-        let entries = log.read_to_end().await?;
+        let entries = self.config_log.lock().await.read_to_end().await?;
+        self.apply_config(entries);
+        Ok(())
+    }
+
+    /// Applies what has arrived from the config topic, without asking the
+    /// broker for its end: the group loop's regular look.
+    async fn poll_config(&self) -> ConnectResult<()> {
+        let entries = self.config_log.lock().await.read_available().await?;
+        self.apply_config(entries);
+        Ok(())
+    }
+
+    fn apply_config(&self, entries: Vec<crate::distributed::topic_log::Entry>) {
         let mut shared = self.shared();
         for e in entries {
             match e.key.as_deref().map(std::str::from_utf8) {
@@ -128,7 +140,6 @@ impl DistributedHerder {
                 _ => tracing::warn!(offset = e.offset, "skipping a config record without a UTF-8 key"),
             }
         }
-        Ok(())
     }
 
     fn check_not_rebalancing(&self) -> HerderResult<()> {
@@ -167,10 +178,15 @@ impl DistributedHerder {
         self.worker.registry.find_connector(class).map(|p| p.factory.kind())
     }
 
-    /// A connector as the config topic has it, after catching up with it.
+    /// A connector as this worker has read it; reads are served from it, as in Connect.
+    fn known(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
+        self.shared().config.connectors.get(name).cloned().ok_or_else(|| HerderError::connector_not_found(name))
+    }
+
+    /// A connector as the config topic has it, after catching up with it: for writes.
     async fn connector(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
         self.read_config().await?;
-        self.shared().config.connectors.get(name).cloned().ok_or_else(|| HerderError::connector_not_found(name))
+        self.known(name)
     }
 
     fn info_of(&self, name: &str, c: &config_log::ConnectorConfig) -> ConnectorInfo {
@@ -205,6 +221,12 @@ impl DistributedHerder {
         })
     }
 
+    /// A connector's kind, parsed config and target state, from the config topic.
+    fn parsed(&self, c: &config_log::ConnectorConfig, name: &str) -> HerderResult<(ConnectorKind, Parsed, TargetState)> {
+        let kind = self.kind_of(&c.config).ok_or_else(|| HerderError::BadRequest(format!("Connector {name} names no known plugin")))?;
+        Ok((kind, Parsed::parse(kind, &c.config)?, c.target))
+    }
+
     fn not_in_distributed(what: &str) -> HerderError {
         HerderError::BadRequest(format!("{what} is not available in distributed mode yet"))
     }
@@ -219,19 +241,16 @@ impl Herder for DistributedHerder {
     }
 
     async fn connectors(&self) -> Vec<String> {
-        if let Err(e) = self.read_config().await {
-            tracing::warn!("cannot read the config topic: {}", e.trace());
-        }
         self.shared().config.connectors.keys().cloned().collect()
     }
 
     async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
-        let c = self.connector(name).await?;
+        let c = self.known(name)?;
         Ok(self.info_of(name, &c))
     }
 
     async fn connector_config(&self, name: &str) -> HerderResult<Props> {
-        Ok(self.connector(name).await?.config)
+        Ok(self.known(name)?.config)
     }
 
     async fn put_connector_config(&self, name: &str, mut config: Props, allow_replace: bool, initial_state: Option<TargetState>) -> HerderResult<Created<ConnectorInfo>> {
@@ -273,7 +292,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStatus> {
-        let c = self.connector(name).await.map_err(|_| HerderError::NotFound(format!("No status found for connector {name}")))?;
+        let c = self.known(name).map_err(|_| HerderError::NotFound(format!("No status found for connector {name}")))?;
         let shared = self.shared();
         let of = |s: Option<&(StateInfo, i32)>| s.map(|s| s.0.clone()).unwrap_or_else(|| self.unassigned());
         Ok(ConnectorStatus {
@@ -286,7 +305,7 @@ impl Herder for DistributedHerder {
 
     async fn task_status(&self, id: &TaskId) -> HerderResult<TaskStatus> {
         let missing = || HerderError::NotFound(format!("No status found for task {id}"));
-        let c = self.connector(&id.connector).await.map_err(|_| missing())?;
+        let c = self.known(&id.connector).map_err(|_| missing())?;
         if id.task as usize >= c.tasks.len() {
             return Err(missing());
         }
@@ -295,7 +314,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
-        let c = self.connector(name).await?;
+        let c = self.known(name)?;
         Ok(c.tasks.into_iter().enumerate().map(|(i, config)| TaskInfo { id: TaskId::new(name, i as u32), config }).collect())
     }
 
@@ -342,7 +361,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
-        self.connector(name).await?;
+        self.known(name)?;
         let mut topics: std::collections::BTreeSet<String> = self.shared().statuses.topics.get(name).cloned().unwrap_or_default();
         topics.extend(self.worker.status.topics(name));
         Ok(topics.into_iter().collect())
@@ -353,26 +372,24 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
-        let c = self.connector(name).await?;
-        let kind = self.kind_of(&c.config).ok_or_else(|| HerderError::BadRequest(format!("Connector {name} names no known plugin")))?;
-        let offsets = match kind {
-            ConnectorKind::Source => self.worker.offsets.all(name).await?.into_iter().map(|(p, o)| (p, Some(o))).collect(),
-            ConnectorKind::Sink => {
-                let parsed = Parsed::parse(kind, &c.config)?;
-                let rows = self.worker.log.committed(&format!("connect-{name}"), &subscription(&parsed)).await?;
-                let map = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
-                rows.into_iter().map(|(t, p, o)| (map(json!({"kafka_topic": t, "kafka_partition": p})), Some(map(json!({"kafka_offset": o}))))).collect()
-            }
-        };
-        Ok(ConnectorOffsets { offsets })
+        let (kind, parsed, _) = self.parsed(&self.known(name)?, name)?;
+        offsets::read(&self.worker, kind, &parsed).await
     }
 
-    async fn alter_offsets(&self, _name: &str, _offsets: ConnectorOffsets) -> HerderResult<String> {
-        Err(Self::not_in_distributed("Altering offsets"))
+    /// As in Connect, the leader's: the connector must be STOPPED, so no
+    /// task writes offsets meanwhile.
+    async fn alter_offsets(&self, name: &str, new: ConnectorOffsets) -> HerderResult<String> {
+        let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
+        self.check_leader()?;
+        offsets::require_stopped(name, target)?;
+        offsets::alter(&self.worker, kind, &parsed, new).await
     }
 
-    async fn reset_offsets(&self, _name: &str) -> HerderResult<String> {
-        Err(Self::not_in_distributed("Resetting offsets"))
+    async fn reset_offsets(&self, name: &str) -> HerderResult<String> {
+        let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
+        self.check_leader()?;
+        offsets::require_stopped(name, target)?;
+        offsets::reset(&self.worker, kind, &parsed).await
     }
 
     fn plugins(&self) -> Vec<PluginInfo> {

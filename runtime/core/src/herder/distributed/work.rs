@@ -290,7 +290,7 @@ impl DistributedHerder {
 
     /// Writes the statuses of what runs here that changed, then reads
     /// every worker's statuses back.
-    pub(super) async fn exchange_statuses(&self, local: &mut Local) {
+    pub(super) async fn exchange_statuses(&self, local: &mut Local, to_end: bool) {
         let generation = self.shared().generation;
         let status = &self.worker.status;
         let mut changed = Vec::new();
@@ -314,7 +314,10 @@ impl DistributedHerder {
                 Err(e) => tracing::warn!("cannot write a status: {}", e.trace()),
             }
         }
-        match log.read_to_end().await {
+        // What other workers wrote arrives in the background; asking for the
+        // topic's end each time would cost a request per partition.
+        let read = if to_end { log.read_to_end().await } else { log.read_available().await };
+        match read {
             Ok(entries) => {
                 let mut shared = self.shared();
                 for e in entries {
