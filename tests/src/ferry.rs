@@ -176,5 +176,11 @@ impl Ferry {
 impl Drop for Ferry {
     fn drop(&mut self) {
         self.kill9();
+        // A failing test shows what each worker said last.
+        if std::thread::panicking() {
+            let logs = self.logs();
+            let tail: Vec<&str> = logs.lines().rev().take(80).collect();
+            eprintln!("--- the last lines of {}'s log ---\n{}", self.url, tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+        }
     }
 }

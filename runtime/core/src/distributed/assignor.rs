@@ -87,21 +87,6 @@ pub fn assign(state: &mut AssignorState, running: &BTreeMap<String, Work>, wante
         *state = AssignorState::default();
         return Plan::default();
     }
-    // A member may not have rejoined since its last assignment (brokers that
-    // answer JoinGroup without waiting for every member, as tansu does, hand
-    // the leader its older metadata): what it was given last counts as
-    // running, so nothing is given out twice.
-    let running: BTreeMap<String, Work> = running
-        .iter()
-        .map(|(m, w)| {
-            let mut w = w.clone();
-            if let Some(p) = state.previous.get(m) {
-                w.extend(p);
-            }
-            (m.clone(), w)
-        })
-        .collect();
-    let running = &running;
     let mut deltas: BTreeMap<String, Delta> = running.keys().map(|m| (m.clone(), Delta::default())).collect();
     // What each member keeps: what it runs, still wanted, claimed by no member before it.
     let mut kept: BTreeMap<String, Work> = BTreeMap::new();
@@ -281,19 +266,6 @@ mod tests {
         c.check_complete(&want);
         assert_eq!((c.tasks_of("w1"), c.tasks_of("w2")), (3, 3));
         assert_eq!(c.running["w1"].connectors.len(), 1);
-    }
-
-    #[test]
-    fn a_member_whose_metadata_predates_its_last_assignment_keeps_it() {
-        let mut c = Cluster::default();
-        c.join("w1");
-        c.join("w2");
-        let want = wanted(&[("jdbc", 4)]);
-        c.settle(&want, 0);
-        // w2 says it runs nothing (its metadata is older), yet runs its share.
-        let stale: BTreeMap<String, Work> = [("w1".to_owned(), c.running["w1"].clone()), ("w2".to_owned(), Work::default())].into();
-        let plan = assign(&mut c.state, &stale, &want, 5_000, 1_000);
-        assert!(plan.deltas.values().all(|d| d.start.is_empty() && d.stop.is_empty()), "nothing is given out again: {plan:?}");
     }
 
     #[test]

@@ -193,9 +193,9 @@ impl DistributedHerder {
                         }
                     },
                     _ = tick.tick() => {
-                        // Most looks take what has arrived; the first after a rebalance
-                        // and then one every few seconds
-                        // read to the end, so a view that fell behind catches up.
+                        // Most looks take what has arrived. The first after a rebalance,
+                        // and one every few seconds, read to the end, so that a view
+                        // which fell behind catches up.
                         ticks += 1;
                         let full = ticks % FULL_READ_EVERY == 1;
                         self.exchange_statuses(&mut local, full).await;
