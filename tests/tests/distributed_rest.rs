@@ -38,7 +38,12 @@ fn writes_work_through_any_worker_and_restarts_reach_the_task() {
     let kafka = KafkaServer::tansu();
     let bootstrap = kafka.bootstrap();
     let group = unique("ferry-rest");
-    let settings = [("session.timeout.ms", "6000".to_owned()), ("heartbeat.interval.ms", "1000".to_owned()), ("rebalance.timeout.ms", "10000".to_owned())];
+    let settings = [
+        ("session.timeout.ms", "6000".to_owned()),
+        ("heartbeat.interval.ms", "1000".to_owned()),
+        ("rebalance.timeout.ms", "10000".to_owned()),
+        ("offset.flush.interval.ms", "500".to_owned()),
+    ];
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("tempdir")).collect();
     let workers: Vec<Ferry> = dirs.iter().map(|d| Ferry::distributed(BIN, d.path(), &bootstrap, &group, &settings)).collect();
     let data = tempfile::tempdir().expect("tempdir");
