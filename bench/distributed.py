@@ -12,6 +12,8 @@
     cargo build --release -p ferry
     python3 bench/distributed.py [--trials 10] [--writes 10]
 
+`FERRY_BIN` names another build of the binary (the tests' `ferry-e2e` is the same program).
+
 The group's timing keys are those of the test (`session.timeout.ms=6000`,
 `heartbeat.interval.ms=1000`, `scheduled.rebalance.max.delay.ms=5000`).
 """
@@ -20,7 +22,7 @@ import argparse, json, os, signal, statistics, subprocess, sys, tempfile, time
 from common import free_port, http, start_broker, stop, wait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FERRY = os.path.join(ROOT, "target", "release", "ferry")
+FERRY = os.environ.get("FERRY_BIN") or os.path.join(ROOT, "target", "release", "ferry")
 SETTINGS = {
     "session.timeout.ms": "6000",
     "heartbeat.interval.ms": "1000",
