@@ -127,7 +127,7 @@ fn workers_share_connectors_and_take_over_a_killed_workers_tasks() {
     for w in workers.iter_mut() {
         w.spawn();
     }
-    wait_until(Duration::from_secs(60), "the restarted cluster to run every connector", || {
+    wait_until(Duration::from_secs(90), "the restarted cluster to run every connector", || {
         workers.iter().map(|w| placement(w, &names)).collect::<Option<Vec<_>>>()
     });
     for (p, lines) in pipelines.iter().zip(written.iter_mut()) {

@@ -131,7 +131,7 @@ impl Membership {
     async fn find_coordinator(bootstrap: &str, config: &MembershipConfig) -> Result<Connection> {
         let mut conn = Connection::open(bootstrap, &config.client_id).await?;
         let request = FindCoordinatorRequest::default().with_key(str_bytes(&config.group_id)).with_key_type(0);
-        let r = conn.call(&request, FIND_COORDINATOR_V).await?;
+        let r = conn.call(&request, FIND_COORDINATOR_V, config.session_timeout).await?;
         if r.error_code != code::NONE {
             return Err(kafka_error(&format!("Finding the coordinator of group {}", config.group_id), r.error_code));
         }
@@ -153,6 +153,8 @@ impl Membership {
     /// the rebalance timeout, twice, for the other members.
     pub async fn join(&mut self, state: &WorkerState) -> Result<Joined> {
         let deadline = Instant::now() + self.config.rebalance_timeout * 2;
+        // The coordinator may hold a JoinGroup for the rebalance timeout.
+        let answer_within = self.config.rebalance_timeout + Duration::from_secs(5);
         loop {
             let protocols = self
                 .config
@@ -169,7 +171,7 @@ impl Membership {
                 .with_protocol_type(str_bytes(CONNECT_PROTOCOL_TYPE))
                 .with_protocols(protocols);
             let result = match self.coordinator().await {
-                Ok(c) => c.call(&request, JOIN_GROUP_V).await,
+                Ok(c) => c.call(&request, JOIN_GROUP_V, answer_within).await,
                 Err(e) => Err(e),
             };
             let r = match result {
@@ -180,7 +182,10 @@ impl Membership {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.coordinator = None;
+                    return Err(e);
+                }
             };
             tracing::debug!(code = r.error_code, generation = r.generation_id, leader = r.leader.as_str(), members = r.members.len(), "JoinGroup answered");
             match r.error_code {
@@ -230,7 +235,14 @@ impl Membership {
             .with_generation_id(joined.generation)
             .with_member_id(str_bytes(&self.member_id))
             .with_assignments(assignments);
-        let r = self.coordinator().await?.call(&request, SYNC_GROUP_V).await?;
+        let within = self.config.rebalance_timeout + Duration::from_secs(5);
+        let r = match self.coordinator().await?.call(&request, SYNC_GROUP_V, within).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.coordinator = None;
+                return Err(e);
+            }
+        };
         tracing::debug!(code = r.error_code, generation = joined.generation, "SyncGroup answered");
         match r.error_code {
             code::NONE => Ok(Outcome::Done(protocol::decode_assignment(&r.assignment)?.1)),
@@ -244,8 +256,9 @@ impl Membership {
             .with_group_id(GroupId(str_bytes(&self.config.group_id)))
             .with_generation_id(self.generation)
             .with_member_id(str_bytes(&self.member_id));
+        let within = self.config.session_timeout;
         let r = match self.coordinator().await {
-            Ok(c) => c.call(&request, HEARTBEAT_V).await,
+            Ok(c) => c.call(&request, HEARTBEAT_V, within).await,
             Err(e) => Err(e),
         };
         match r {
@@ -289,7 +302,14 @@ impl Membership {
         let request = LeaveGroupRequest::default()
             .with_group_id(GroupId(str_bytes(&self.config.group_id)))
             .with_members(vec![MemberIdentity::default().with_member_id(str_bytes(&self.member_id))]);
-        let r = self.coordinator().await?.call(&request, LEAVE_GROUP_V).await?;
+        let within = self.config.session_timeout;
+        let r = match self.coordinator().await?.call(&request, LEAVE_GROUP_V, within).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.coordinator = None;
+                return Err(e);
+            }
+        };
         self.member_id.clear();
         match r.error_code {
             code::NONE | code::UNKNOWN_MEMBER_ID => Ok(()),

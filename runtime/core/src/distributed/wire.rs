@@ -30,8 +30,17 @@ impl Connection {
         Ok(Self { address: address.to_owned(), stream, correlation: 0, client_id: StrBytes::from_string(client_id.to_owned()) })
     }
 
-    /// Sends `request` at `version` and reads its response.
-    pub async fn call<R: Request>(&mut self, request: &R, version: i16) -> Result<R::Response> {
+    /// Sends `request` at `version` and reads its response, waiting at most
+    /// `within`: a broker that never answers must not stall the worker. After
+    /// a timeout the connection is out of step and must be dropped.
+    pub async fn call<R: Request>(&mut self, request: &R, version: i16, within: std::time::Duration) -> Result<R::Response> {
+        let address = self.address.clone();
+        tokio::time::timeout(within, self.exchange(request, version))
+            .await
+            .unwrap_or_else(|_| Err(io_error(&address, format!("no answer to API {} within {within:?}", R::KEY))))
+    }
+
+    async fn exchange<R: Request>(&mut self, request: &R, version: i16) -> Result<R::Response> {
         self.correlation = self.correlation.wrapping_add(1);
         let header = RequestHeader::default()
             .with_request_api_key(R::KEY)
