@@ -15,7 +15,6 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use std::time::Instant;
@@ -60,10 +59,7 @@ impl TopicLog {
         create_if_missing(client, spec).await?;
         // Java's partitioner (murmur2), so a key lands where a Connect worker puts it.
         let producer: FutureProducer = create_client(&[("acks", "all"), ("linger.ms", "0"), ("partitioner", "murmur2_random")], client)?;
-        // End-of-partition events let a read to the end stop at the end even
-        // where offsets have gaps (compaction, transaction markers).
-        let consumer: BaseConsumer =
-            create_client(&[("enable.auto.commit", "false"), ("group.id", "ferry-internal-reader"), ("enable.partition.eof", "true")], client)?;
+        let consumer: BaseConsumer = create_client(&[("enable.auto.commit", "false"), ("group.id", "ferry-internal-reader")], client)?;
         let topic = spec.name.clone();
         let (consumer, partitions) = blocking(move || {
             let deadline = Instant::now() + Duration::from_secs(30);
@@ -113,7 +109,6 @@ impl TopicLog {
             loop {
                 match consumer.poll(Duration::ZERO) {
                     None => return Ok((out, positions)),
-                    Some(Err(KafkaError::PartitionEOF(_))) => {}
                     Some(Err(e)) => return Err(kafka_error(&format!("Cannot read {topic}"), e)),
                     Some(Ok(m)) => {
                         positions.insert(m.partition(), m.offset() + 1);
@@ -141,13 +136,6 @@ impl TopicLog {
                 }
                 match consumer.poll(Duration::from_millis(100)) {
                     None => {}
-                    // At the end of a partition: what remains below its end offset are gaps.
-                    Some(Err(KafkaError::PartitionEOF(p))) => {
-                        if let Some(end) = ends.get(&p) {
-                            let at = positions.entry(p).or_insert(0);
-                            *at = (*at).max(*end);
-                        }
-                    }
                     Some(Err(e)) => return Err(kafka_error(&format!("Cannot read {topic}"), e)),
                     Some(Ok(m)) => {
                         positions.insert(m.partition(), m.offset() + 1);
