@@ -2,10 +2,10 @@
 """Distributed mode: three `ferry distributed` workers of one group on tansu
 (which evicts dead members), with file pipelines running.
 
-- Failover: each trial kill -9s the worker running the most tasks and times
-  how long until every task is RUNNING on the others (read through a
-  survivor's REST API), then starts the killed worker again and waits for the
-  group to settle before the next trial.
+- Failover: each trial kill -9s a worker, the leader and the busiest follower
+  in turn, and times how long until every task is RUNNING on the others (read
+  through a survivor's REST API), then starts the killed worker again and
+  waits for the group to settle before the next trial.
 - REST latency: config writes (`PUT /connectors/<n>/config`) sent to a worker
   that is not the leader, which forwards them to the leader, timed end to end.
 
@@ -57,6 +57,12 @@ class Worker:
     def kill9(self):
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+
+    def leads(self):
+        """Whether the worker's last rebalance made it the group's leader, as its log says."""
+        with open(self.log, errors="replace") as f:
+            last = [l for l in f if "rebalanced" in l][-1:]
+        return bool(last) and "leader=true" in last[0]
 
     def get(self, path):
         status, body = http("GET", self.base + path)
@@ -136,21 +142,29 @@ def main():
         names.append("probe")
         summary("REST config write through a non-leader", latencies, "ms")
 
-        failovers = []
+        # Trials alternate between killing the leader (its successor knows
+        # nothing of the dead worker's work and places it at once) and the
+        # busiest follower (the leader holds its work for the delay first).
+        failovers = {"leader": [], "follower": []}
         for trial in range(args.trials):
             settled = wait("a settled cluster", lambda: placement(workers[0], names) or placement(workers[1], names), 120, 0.1)
             counts = {w.id: list(settled.values()).count(w.id) for w in workers}
-            victim = max(workers, key=lambda w: counts[w.id])
+            kind = "leader" if trial % 2 == 0 else "follower"
+            candidates = [w for w in workers if w.leads() == (kind == "leader")] or workers
+            victim = max(candidates, key=lambda w: counts[w.id])
             survivor = next(w for w in workers if w is not victim)
             victim.kill9()
             killed = time.perf_counter()
             wait("the killed worker's tasks to run elsewhere", lambda: (lambda p: p if p and victim.id not in p.values() else None)(placement(survivor, names)), 120, 0.05)
             took = time.perf_counter() - killed
-            failovers.append(took)
-            print(f"trial {trial + 1}: every task RUNNING again {took:.1f} s after kill -9 of the worker with {counts[victim.id]} tasks", flush=True)
+            failovers[kind].append(took)
+            print(f"trial {trial + 1}: every task RUNNING again {took:.1f} s after kill -9 of the {kind} with {counts[victim.id]} tasks", flush=True)
             victim.start()
             wait("the restarted worker to get work back", lambda: (lambda p: p if p and len(set(p.values())) == 3 else None)(placement(victim, names)), 120, 0.1)
-        summary("failover (kill -9 to every task RUNNING)", failovers, "s")
+        for kind, values in failovers.items():
+            if values:
+                summary(f"failover, {kind} killed (kill -9 to every task RUNNING)", values, "s")
+        summary("failover, all trials", failovers["leader"] + failovers["follower"], "s")
     finally:
         for w in workers:
             stop(w.proc)

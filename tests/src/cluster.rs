@@ -10,6 +10,19 @@ use serde_json::json;
 use crate::ferry::Ferry;
 use crate::{create_topic, unique, wait_until};
 
+/// The group settings of the cluster tests: a dead worker is out of the
+/// group after 6 s, its work waits 5 s for it, offsets are flushed every second.
+pub fn group_settings() -> Vec<(&'static str, String)> {
+    vec![
+        ("session.timeout.ms", "6000".to_owned()),
+        ("heartbeat.interval.ms", "1000".to_owned()),
+        ("rebalance.timeout.ms", "10000".to_owned()),
+        ("scheduled.rebalance.max.delay.ms", "5000".to_owned()),
+        ("offset.flush.interval.ms", "1000".to_owned()),
+        ("consumer.session.timeout.ms", "6000".to_owned()),
+    ]
+}
+
 /// A FileStreamSource → topic → FileStreamSink pair.
 pub struct FilePipeline {
     pub source: String,
@@ -48,6 +61,18 @@ impl FilePipeline {
     pub fn names(&self) -> [String; 2] {
         [self.source.clone(), self.sink.clone()]
     }
+
+    /// Waits until the stored offsets cover `lines` lines, read through
+    /// `via`: the source's position is the end of its input file and the
+    /// sink's committed offset is `lines`. Nothing before them can come again.
+    pub fn wait_for_offsets(&self, via: &Ferry, lines: i64) {
+        let size = std::fs::metadata(&self.input).map(|m| m.len()).unwrap_or_default();
+        wait_until(Duration::from_secs(60), "the source's and the sink's offsets to cover every line", || {
+            let (_, source) = via.get(&format!("/connectors/{}/offsets", self.source));
+            let (_, sink) = via.get(&format!("/connectors/{}/offsets", self.sink));
+            (source["offsets"][0]["offset"]["position"] == size && sink["offsets"][0]["offset"]["kafka_offset"] == lines).then_some(())
+        });
+    }
 }
 
 /// The worker id a worker reports in statuses: its advertised host:port.
@@ -70,6 +95,15 @@ pub fn placement(via: &Ferry, names: &[String]) -> Option<BTreeMap<String, Strin
         }
     }
     Some(out)
+}
+
+/// How many times each line appears in a file.
+pub fn line_counts(path: &Path) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        *counts.entry(line.to_owned()).or_default() += 1;
+    }
+    counts
 }
 
 /// The distinct lines of a file (none when it does not exist yet).

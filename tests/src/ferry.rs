@@ -38,38 +38,21 @@ impl Ferry {
     /// the REST listener on a free port and offsets in `dir`.
     pub fn standalone(binary: &str, dir: &Path, bootstrap: &str, extra: &[(&str, String)], connectors: &[PathBuf]) -> Ferry {
         let port = free_port();
-        let mut props: Vec<(&str, String)> = vec![
+        let props: Vec<(&str, String)> = vec![
             ("bootstrap.servers", bootstrap.to_owned()),
             ("listeners", format!("http://127.0.0.1:{port}")),
             ("offset.storage.file.filename", dir.join("offsets.json").display().to_string()),
             ("key.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
             ("value.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
         ];
-        for (k, v) in extra {
-            props.retain(|(pk, _)| pk != k);
-            props.push((k, v.clone()));
-        }
-        let worker = dir.join("worker.properties");
-        write_properties(&worker, &props);
-        let mut args = vec![worker];
-        args.extend(connectors.iter().cloned());
-        let mut f = Ferry {
-            child: None,
-            binary: PathBuf::from(binary),
-            mode: "standalone",
-            args,
-            url: format!("http://127.0.0.1:{port}"),
-            log: dir.join("ferry.log"),
-        };
-        f.spawn();
-        f
+        Self::start(binary, "standalone", dir, port, props, extra, connectors)
     }
 
     /// `ferry distributed <dir>/worker.properties`: a worker of `group`,
     /// its REST listener on a free port, the internal topics named by `group`.
     pub fn distributed(binary: &str, dir: &Path, bootstrap: &str, group: &str, extra: &[(&str, String)]) -> Ferry {
         let port = free_port();
-        let mut props: Vec<(&str, String)> = vec![
+        let props: Vec<(&str, String)> = vec![
             ("bootstrap.servers", bootstrap.to_owned()),
             ("group.id", group.to_owned()),
             ("config.storage.topic", format!("{group}-configs")),
@@ -82,20 +65,21 @@ impl Ferry {
             ("key.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
             ("value.converter", "org.apache.kafka.connect.json.JsonConverter".into()),
         ];
+        Self::start(binary, "distributed", dir, port, props, extra, &[])
+    }
+
+    /// Writes `<dir>/worker.properties` (`extra` overriding `props`) and
+    /// starts `ferry <mode>` on it, listening on `port`.
+    fn start<'a>(binary: &str, mode: &'static str, dir: &Path, port: u16, mut props: Vec<(&'a str, String)>, extra: &[(&'a str, String)], connectors: &[PathBuf]) -> Ferry {
         for (k, v) in extra {
             props.retain(|(pk, _)| pk != k);
             props.push((k, v.clone()));
         }
         let worker = dir.join("worker.properties");
         write_properties(&worker, &props);
-        let mut f = Ferry {
-            child: None,
-            binary: PathBuf::from(binary),
-            mode: "distributed",
-            args: vec![worker],
-            url: format!("http://127.0.0.1:{port}"),
-            log: dir.join("ferry.log"),
-        };
+        let mut args = vec![worker];
+        args.extend(connectors.iter().cloned());
+        let mut f = Ferry { child: None, binary: PathBuf::from(binary), mode, args, url: format!("http://127.0.0.1:{port}"), log: dir.join("ferry.log") };
         f.spawn();
         f
     }
@@ -179,6 +163,12 @@ impl Drop for Ferry {
         // A failing test shows what each worker said last.
         if std::thread::panicking() {
             let logs = self.logs();
+            // FERRY_TEST_LOG_DIR keeps every failing worker's whole log.
+            if let Ok(dir) = std::env::var("FERRY_TEST_LOG_DIR") {
+                let name = self.url.rsplit(':').next().unwrap_or("worker");
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = std::fs::write(std::path::Path::new(&dir).join(format!("ferry-{name}.log")), &logs);
+            }
             let tail: Vec<&str> = logs.lines().rev().take(80).collect();
             eprintln!("--- the last lines of {}'s log ---\n{}", self.url, tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
         }

@@ -1,5 +1,6 @@
 //! Kafka helpers for tests: topics, producing and consuming.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -106,4 +107,22 @@ pub fn consume_records(bootstrap: &str, topic: &str, count: usize, deadline: Dur
 /// Reads a topic from the start until `count` records arrived (or the deadline).
 pub fn consume(bootstrap: &str, topic: &str, count: usize, deadline: Duration) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>)> {
     consume_records(bootstrap, topic, count, deadline).into_iter().map(|r| (r.key, r.value)).collect()
+}
+
+/// The ids of a group's members as its coordinator describes them now
+/// (empty while it does not know the group). Through DescribeGroups, which
+/// every test broker answers.
+pub fn group_members(bootstrap: &str, group: &str) -> BTreeSet<String> {
+    use ferry_runtime::distributed::membership::{Membership, MembershipConfig};
+    use ferry_runtime::distributed::protocol::Protocol;
+    let config = MembershipConfig {
+        bootstrap: vec![bootstrap.to_owned()],
+        group_id: group.to_owned(),
+        session_timeout: Duration::from_secs(10),
+        rebalance_timeout: Duration::from_secs(10),
+        protocol: Protocol::Compatible,
+        client_id: "ferry-tests".to_owned(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async { Membership::new(config).watch().members().await }).unwrap_or_default()
 }

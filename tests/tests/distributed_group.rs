@@ -4,6 +4,7 @@
 //! assignments reach each worker, and a worker joining or leaving makes the
 //! others rebalance. Run on noida-db and on tansu.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ferry_runtime::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
@@ -93,8 +94,9 @@ async fn sync_round(joins: Vec<Joining>) -> Round {
 /// Heartbeats until the coordinator asks for a rejoin.
 async fn until_rejoin(m: &mut Membership) {
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut watch = m.watch();
     loop {
-        match m.heartbeat().await.expect("heartbeat") {
+        match watch.heartbeat().await.expect("heartbeat") {
             Outcome::Rejoin => return,
             Outcome::Done(()) => assert!(Instant::now() < deadline, "no rebalance within 60 s"),
         }
@@ -146,6 +148,57 @@ async fn workers_share_a_group(bootstrap: String) {
     let third_round = rebalance(rest).await;
     assert_eq!(third_round.len(), 2);
     assert_eq!(all_tasks(&third_round), [0, 1, 2, 3, 4, 5]);
+
+    // The group, as its coordinator describes it: the two members left.
+    let ids: BTreeSet<String> = third_round.iter().map(|r| r.0.member_id().to_owned()).collect();
+    let described = third_round[0].0.watch().members().await.expect("the group is described");
+    assert_eq!(described, ids, "the coordinator lists the members of the last generation");
+}
+
+/// Joins and syncs until this member leads a generation and gets its assignment.
+async fn lead(mut m: Membership, s: WorkerState) -> (Joined, Assignment) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let joined = m.join(&s).await.expect("joins the group");
+        let plan = if joined.is_leader() { assign(&joined, &s.url) } else { Vec::new() };
+        if let Outcome::Done(a) = m.sync(&joined, &plan).await.expect("syncs") {
+            if joined.is_leader() {
+                return (joined, a);
+            }
+        }
+    }
+    panic!("the member left did not lead the group within 60 s");
+}
+
+/// The leader leaves while the group rebalances: the member left becomes
+/// the leader and finishes the rebalance (tansu keeps a leader that leaves
+/// then, which the member left works around).
+async fn a_leader_leaving_during_a_rebalance_is_replaced(bootstrap: String) {
+    let group = unique("ferry-leader-leaves");
+    let round = rebalance(vec![member(&bootstrap, &group, 1), member(&bootstrap, &group, 2)]).await;
+    let (mut leaders, followers): (Vec<_>, Vec<_>) = round.into_iter().partition(|r| r.2.is_leader());
+    let (mut leader, _, _, _) = leaders.pop().expect("a leader");
+    let (follower, mut state, _, _) = followers.into_iter().next().expect("a follower");
+    // The follower has read further: its join starts a rebalance, and the
+    // leader, told so in its heartbeat, leaves instead of joining.
+    state.config_offset += 1;
+    let follower_id = follower.member_id().to_owned();
+    let leading = tokio::spawn(lead(follower, state));
+    until_rejoin(&mut leader).await;
+    leader.leave().await.expect("the leader leaves");
+    let (joined, assignment) = leading.await.expect("the follower's task");
+    assert_eq!(joined.members.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), [follower_id.as_str()], "the leader that left is no member");
+    assert_eq!(assignment.tasks.len(), 6, "the new leader runs every task");
+}
+
+#[test]
+fn a_leader_leaving_during_a_rebalance_is_replaced_on_noida() {
+    with_broker(&KafkaServer::noida(), a_leader_leaving_during_a_rebalance_is_replaced);
+}
+
+#[test]
+fn a_leader_leaving_during_a_rebalance_is_replaced_on_tansu() {
+    with_broker(&KafkaServer::tansu(), a_leader_leaving_during_a_rebalance_is_replaced);
 }
 
 #[test]

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_tests::cluster::{lines_of, placement, worker_id, FilePipeline};
+use ferry_tests::cluster::{group_settings, lines_of, placement, worker_id, FilePipeline};
 use ferry_tests::ferry::Ferry;
-use ferry_tests::{unique, wait_until, KafkaServer};
+use ferry_tests::{poll_until, unique, wait_until, KafkaServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ferry-e2e");
 const PIPELINES: usize = 3;
@@ -34,19 +34,25 @@ fn start_load(inputs: Vec<PathBuf>, stop: Arc<AtomicBool>, written: Arc<AtomicUs
     })
 }
 
+/// Waits until every sink's file holds the first `lines` lines of its input.
+///
+/// Also what keeps a worker from stopping while a sink's consumer group
+/// forms: on tansu, a member leaving then stalls its group for good.
+fn wait_for_catch_up(pipelines: &[FilePipeline], lines: usize) {
+    for p in pipelines {
+        wait_until(Duration::from_secs(60), "the sinks to catch up with the load", || {
+            let got = lines_of(&p.output);
+            (0..lines).all(|i| got.contains(&format!("line-{i:07}"))).then_some(())
+        });
+    }
+}
+
 #[test]
 fn a_rolling_restart_loses_nothing_and_a_new_worker_takes_work_without_stopping_the_rest() {
     let kafka = KafkaServer::tansu();
     let bootstrap = kafka.bootstrap();
     let group = unique("ferry-rolling");
-    let settings = [
-        ("session.timeout.ms", "6000".to_owned()),
-        ("heartbeat.interval.ms", "1000".to_owned()),
-        ("rebalance.timeout.ms", "10000".to_owned()),
-        ("scheduled.rebalance.max.delay.ms", "5000".to_owned()),
-        ("offset.flush.interval.ms", "1000".to_owned()),
-        ("consumer.session.timeout.ms", "6000".to_owned()),
-    ];
+    let settings = group_settings();
     let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().expect("tempdir")).collect();
     let mut workers: Vec<Ferry> = dirs[..3].iter().map(|d| Ferry::distributed(BIN, d.path(), &bootstrap, &group, &settings)).collect();
     let data = tempfile::tempdir().expect("tempdir");
@@ -59,8 +65,10 @@ fn a_rolling_restart_loses_nothing_and_a_new_worker_takes_work_without_stopping_
     let load = start_load(pipelines.iter().map(|p| p.input.clone()).collect(), stop.clone(), written.clone());
 
     // Rolling restart: each worker in turn stops cleanly and comes back,
-    // and the cluster runs everything again before the next one goes.
+    // and the cluster runs everything again, and has caught up with the
+    // load, before the next one goes.
     for i in 0..3 {
+        wait_for_catch_up(&pipelines, written.load(Ordering::SeqCst).max(5));
         assert!(workers[i].terminate().success(), "worker {i} stops cleanly");
         let alive = (i + 1) % 3;
         wait_until(Duration::from_secs(60), "the others to run everything while one worker is down", || {
@@ -76,9 +84,21 @@ fn a_rolling_restart_loses_nothing_and_a_new_worker_takes_work_without_stopping_
     assert!(total > 500, "lines were written during the restarts: {total}");
     let expected: BTreeSet<String> = (0..total).map(|i| format!("line-{i:07}")).collect();
     for p in &pipelines {
-        let got = wait_until(Duration::from_secs(60), "every line written during the rolling restart in the sink file", || {
+        let got = poll_until(Duration::from_secs(60), || {
             let got = lines_of(&p.output);
             expected.is_subset(&got).then_some(got)
+        })
+        .unwrap_or_else(|| {
+            let got = lines_of(&p.output);
+            let missing: Vec<&String> = expected.difference(&got).collect();
+            panic!(
+                "{}: {} of {total} lines missing after 60 s, from {:?} to {:?}; placement now {:?}",
+                p.output.display(),
+                missing.len(),
+                missing.first(),
+                missing.last(),
+                placement(&workers[0], &names)
+            )
         });
         assert_eq!(got.len(), expected.len(), "no line appears that was not written");
     }

@@ -1,7 +1,8 @@
 //! The REST API of a two-worker cluster, used as a user would: every write
 //! works through either worker, because a worker that is not the leader
-//! forwards config writes to it (`?forward=`), and a task restart goes to
-//! the worker that runs the task.
+//! forwards config writes to it (`?forward=`), a task restart goes to
+//! the worker that runs the task, and the topics connectors use are known
+//! to every worker.
 
 use std::time::Duration;
 
@@ -122,6 +123,26 @@ fn writes_work_through_any_worker_and_restarts_reach_the_task() {
         (code == 200 && o["offsets"][0]["offset"]["position"] == 6).then_some(o)
     });
     assert_eq!(offsets["offsets"][0]["partition"]["filename"], input.display().to_string());
+
+    // The topics a connector used, listed by every worker (the status
+    // topic carries them), reset through either, and listed again once used again.
+    let topics_of = |w: &Ferry, name: &str| w.get(&format!("/connectors/{name}/topics")).1[name]["topics"].clone();
+    let sink = &sinks[0];
+    for w in &workers {
+        for name in [sink, &source] {
+            wait_until(Duration::from_secs(40), "every worker to list the topic a connector used", || (topics_of(w, name) == json!([topic])).then_some(()));
+        }
+    }
+    let (code, _) = call(&workers[other], "PUT", &format!("/connectors/{sink}/topics/reset"), None);
+    assert_eq!(code, 202);
+    for w in &workers {
+        wait_until(Duration::from_secs(20), "the reset topics to be gone on every worker", || (topics_of(w, sink) == json!([])).then_some(()));
+        assert_eq!(topics_of(w, &source), json!([topic]), "a reset is for one connector");
+    }
+    std::fs::write(&input, "a\nb\nc\nd\n").expect("input");
+    for w in &workers {
+        wait_until(Duration::from_secs(40), "the topic listed again once the sink used it again", || (topics_of(w, sink) == json!([topic])).then_some(()));
+    }
     let (code, answer) = call(&workers[1], "PATCH", &path, Some(&json!({"offsets": [{"partition": {"filename": input.display().to_string()}, "offset": {"position": 2}}]})));
     assert_eq!(code, 400, "offsets change only while the connector is stopped: {answer}");
     assert!(answer["message"].as_str().is_some_and(|m| m.contains("STOPPED")), "{answer}");

@@ -7,14 +7,14 @@ use std::time::Instant;
 use ferry_api::config::{read_properties_file, Props};
 use ferry_runtime::config::worker::WorkerConfig;
 use ferry_runtime::distributed::kafka_offsets::KafkaOffsetStore;
-use ferry_runtime::herder::{DistributedConfig, DistributedHerder, ServerInfo};
+use ferry_runtime::herder::{DistributedConfig, DistributedHerder};
 use ferry_runtime::log::{kafka::KafkaLog, Log};
 use ferry_runtime::stores::StatusStore;
 use ferry_runtime::worker::Worker;
 
 use crate::logging::LogLevels;
 use crate::registry::registry;
-use crate::standalone::{bind_address, hostname, shutdown_signal};
+use crate::serve::{listen, server_info, shutdown_signal, Listening, Rest};
 
 /// The worker keys the internal topics' clients take: the brokers and how to reach them securely.
 fn client_props(props: &Props) -> Props {
@@ -34,13 +34,7 @@ pub async fn run(worker_file: &Path, loggers: Arc<LogLevels>) -> Result<(), Stri
         return Err("distributed mode keeps its state in Kafka: set bootstrap.servers".to_owned());
     }
 
-    let listener_url = config.listeners.first().cloned().unwrap_or_else(|| "http://:8083".to_owned());
-    let bind = bind_address(&listener_url)?;
-    let listener = tokio::net::TcpListener::bind(&bind).await.map_err(|e| format!("Cannot listen on {bind}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let host = config.advertised_host.clone().unwrap_or_else(|| if local.ip().is_unspecified() { hostname() } else { local.ip().to_string() });
-    let worker_id = format!("{host}:{}", config.advertised_port.unwrap_or(local.port()));
-    let scheme = config.advertised_listener.clone().unwrap_or_else(|| "http".to_owned());
+    let Listening { listener, local, worker_id, scheme } = listen(&config).await?;
 
     let client = client_props(&props);
     let offsets = KafkaOffsetStore::open(&client, &settings.offsets_topic).await.map_err(|e| format!("Cannot open the offsets topic: {e}"))?;
@@ -53,26 +47,20 @@ pub async fn run(worker_file: &Path, loggers: Arc<LogLevels>) -> Result<(), Stri
         worker_id: worker_id.clone(),
         config: config.clone(),
     });
-    let info = ServerInfo { version: ferry_runtime::VERSION.to_owned(), commit: env!("CARGO_PKG_VERSION").to_owned(), kafka_cluster_id: None, log: log.kind().name() };
+    let info = server_info(log.as_ref());
     let url = format!("{scheme}://{worker_id}/");
     let group = settings.group_id.clone();
     let herder = DistributedHerder::start(worker, info, settings, url, &client).await.map_err(|e| format!("Cannot start the distributed herder: {e}"))?;
     let for_id = herder.clone();
     tokio::spawn(async move { for_id.set_kafka_cluster_id(log.cluster_id().await) });
 
-    let cors = ferry_rest::CorsSettings { allow_origin: config.cors_origin.clone(), allow_methods: config.cors_methods.clone() };
-    let router = ferry_rest::router(herder.clone(), loggers, cors);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ferry_rest::serve(listener, router, async {
-        let _ = stop_rx.await;
-    }));
+    let rest = Rest::serve(listener, herder.clone(), loggers, &config);
     tracing::info!(worker_id = %worker_id, group = %group, listen = %local, elapsed_ms = started.elapsed().as_millis() as u64, "REST API ready");
 
     shutdown_signal().await;
     tracing::info!("stopping: tasks flush their offsets, then the worker leaves its group");
     herder.shutdown().await;
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    rest.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

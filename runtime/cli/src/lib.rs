@@ -5,6 +5,7 @@ mod distributed;
 mod docs;
 mod logging;
 mod registry;
+mod serve;
 mod standalone;
 
 use std::path::PathBuf;

@@ -46,7 +46,7 @@ pub fn distributed_config_def() -> ConfigDef {
         .define(key("scheduled.rebalance.max.delay.ms", T::Int, Some("300000"), I::Low,
             "Distributed mode: how long a departed worker's connectors and tasks wait for it to come back before they are reassigned."))
         .define(key("connect.protocol", T::String, Some("sessioned"), I::Low,
-            "Distributed mode: the group protocol offered: default (eager), compatible or sessioned (both incremental, KIP-415)."))
+            "Distributed mode: the group protocol offered: eager (every rebalance stops and reassigns all work), compatible or sessioned (both incremental, KIP-415: work that stays keeps running)."))
 }
 
 pub fn config_def() -> ConfigDef {

@@ -68,10 +68,19 @@ pub struct AssignorState {
     /// Work of departed workers, held until `deadline_ms`.
     held: Work,
     deadline_ms: Option<i64>,
+    /// When the leader saw a member gone, before the rebalance that follows:
+    /// the delay counts from then.
+    departure_ms: Option<i64>,
     revoked_last_round: bool,
 }
 
 impl AssignorState {
+    /// The leader saw a member leave the group at `at_ms` (its join takes a
+    /// while on some brokers): work found lost next is held from then on.
+    pub fn noticed_departure(&mut self, at_ms: i64) {
+        self.departure_ms.get_or_insert(at_ms);
+    }
+
     /// The leader rejoined under a new member id: its memory follows it.
     pub fn rename(&mut self, from: &str, to: &str) {
         if let Some(w) = self.previous.remove(from) {
@@ -110,7 +119,8 @@ pub fn assign(state: &mut AssignorState, running: &BTreeMap<String, Work>, wante
     let mut delay_ms = 0;
     let mut to_place = wanted.minus(&claimed);
     if !lost.is_empty() && max_delay_ms > 0 {
-        let deadline = *state.deadline_ms.get_or_insert(now_ms + max_delay_ms);
+        let since = state.departure_ms.map_or(now_ms, |d| d.min(now_ms));
+        let deadline = *state.deadline_ms.get_or_insert(since + max_delay_ms);
         if now_ms < deadline && newcomers.is_empty() {
             // Hold it: the worker may be back soon.
             to_place = to_place.minus(&lost);
@@ -162,6 +172,7 @@ pub fn assign(state: &mut AssignorState, running: &BTreeMap<String, Work>, wante
     }
     state.revoked_last_round = revoked;
     state.previous = load;
+    state.departure_ms = None;
     Plan { deltas, delay_ms }
 }
 
@@ -286,6 +297,23 @@ mod tests {
         let plan = c.round(&want, 2_000);
         assert_eq!(plan.delay_ms, 4_000, "{plan:?}");
         assert!(plan.deltas.values().all(|d| d.start.is_empty()), "{plan:?}");
+    }
+
+    #[test]
+    fn held_work_waits_from_when_the_leader_saw_the_worker_gone() {
+        let mut c = Cluster::default();
+        for m in ["w1", "w2", "w3"] {
+            c.join(m);
+        }
+        let want = wanted(&[("jdbc", 6)]);
+        c.settle(&want, 0);
+        c.running.remove("w3");
+        c.state.noticed_departure(10_000);
+        let held = c.round(&want, 13_000);
+        assert_eq!(held.delay_ms, 2_000, "5 s from the moment it was seen gone: {held:?}");
+        let placed = c.round(&want, 15_000);
+        assert_eq!(placed.delay_ms, 0);
+        c.check_complete(&want);
     }
 
     #[test]

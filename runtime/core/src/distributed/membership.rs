@@ -10,12 +10,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferry_api::{ConnectError, Result};
 use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
-use kafka_protocol::messages::heartbeat_request::HeartbeatRequest;
 use kafka_protocol::messages::join_group_request::{JoinGroupRequest, JoinGroupRequestProtocol};
 use kafka_protocol::messages::leave_group_request::{LeaveGroupRequest, MemberIdentity};
 use kafka_protocol::messages::sync_group_request::{SyncGroupRequest, SyncGroupRequestAssignment};
 use kafka_protocol::messages::GroupId;
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::protocol::{Request, StrBytes};
 use tokio::time::Instant;
 
 use super::protocol::{self, Assignment, Protocol, WorkerState};
@@ -26,11 +25,12 @@ use super::wire::Connection;
 const FIND_COORDINATOR_V: i16 = 2;
 const JOIN_GROUP_V: i16 = 5;
 const SYNC_GROUP_V: i16 = 3;
-const HEARTBEAT_V: i16 = 3;
+pub(super) const HEARTBEAT_V: i16 = 3;
+pub(super) const DESCRIBE_GROUPS_V: i16 = 1;
 const LEAVE_GROUP_V: i16 = 3;
 
 /// Kafka's error codes the membership reacts to.
-mod code {
+pub(super) mod code {
     pub const NONE: i16 = 0;
     pub const COORDINATOR_LOAD_IN_PROGRESS: i16 = 14;
     pub const COORDINATOR_NOT_AVAILABLE: i16 = 15;
@@ -86,67 +86,98 @@ pub enum Outcome<T> {
 
 pub struct Membership {
     config: MembershipConfig,
-    coordinator: Option<Connection>,
+    coordinator: Coordinator,
     member_id: String,
     generation: i32,
+    /// The leader of the last rebalance this member could not finish as a follower.
+    stalled_by: Option<String>,
 }
 
-fn str_bytes(s: &str) -> StrBytes {
-    StrBytes::from_string(s.to_owned())
+/// The connection to the group's coordinator, found through a bootstrap
+/// broker, and forgotten after an error that may mean it moved.
+pub(super) struct Coordinator {
+    config: MembershipConfig,
+    connection: Option<Connection>,
 }
 
-fn kafka_error(what: &str, code: i16) -> ConnectError {
-    ConnectError::retriable(format!("{what} failed with Kafka error code {code}"))
-}
-
-impl Membership {
-    pub fn new(config: MembershipConfig) -> Self {
-        Self { config, coordinator: None, member_id: String::new(), generation: -1 }
+impl Coordinator {
+    pub(super) fn new(config: MembershipConfig) -> Self {
+        Self { config, connection: None }
     }
 
-    pub fn member_id(&self) -> &str {
-        &self.member_id
-    }
-
-    /// The connection to the group's coordinator, found through a bootstrap broker.
-    async fn coordinator(&mut self) -> Result<&mut Connection> {
-        if self.coordinator.is_none() {
+    async fn connect(&mut self) -> Result<&mut Connection> {
+        if self.connection.is_none() {
             let mut last = ConnectError::retriable("bootstrap.servers names no broker");
             for address in &self.config.bootstrap {
-                match Self::find_coordinator(address, &self.config).await {
+                match find_coordinator(address, &self.config).await {
                     Ok(c) => {
-                        self.coordinator = Some(c);
+                        self.connection = Some(c);
                         break;
                     }
                     Err(e) => last = e,
                 }
             }
-            if self.coordinator.is_none() {
+            if self.connection.is_none() {
                 return Err(last);
             }
         }
-        self.coordinator.as_mut().ok_or_else(|| ConnectError::retriable("no group coordinator"))
+        self.connection.as_mut().ok_or_else(|| ConnectError::retriable("no group coordinator"))
     }
 
-    async fn find_coordinator(bootstrap: &str, config: &MembershipConfig) -> Result<Connection> {
-        let mut conn = Connection::open(bootstrap, &config.client_id).await?;
-        let request = FindCoordinatorRequest::default().with_key(str_bytes(&config.group_id)).with_key_type(0);
-        let r = conn.call(&request, FIND_COORDINATOR_V, config.session_timeout).await?;
-        if r.error_code != code::NONE {
-            return Err(kafka_error(&format!("Finding the coordinator of group {}", config.group_id), r.error_code));
+    /// Sends a request to the coordinator; a failed call drops the connection,
+    /// which may be out of step.
+    pub(super) async fn call<R: Request>(&mut self, request: &R, version: i16, within: Duration) -> Result<R::Response> {
+        let result = match self.connect().await {
+            Ok(c) => c.call(request, version, within).await,
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            self.connection = None;
         }
-        let address = format!("{}:{}", r.host.as_str(), r.port);
-        if address == bootstrap {
-            return Ok(conn);
-        }
-        Connection::open(&address, &config.client_id).await
+        result
     }
 
-    /// Forgets the coordinator after an error that may mean it moved.
-    fn lost_coordinator(&mut self, code: i16) {
+    /// Forgets the coordinator after an error code that may mean it moved.
+    pub(super) fn lost(&mut self, code: i16) {
         if matches!(code, code::NOT_COORDINATOR | code::COORDINATOR_NOT_AVAILABLE | code::COORDINATOR_LOAD_IN_PROGRESS) {
-            self.coordinator = None;
+            self.connection = None;
         }
+    }
+
+    pub(super) fn config(&self) -> &MembershipConfig {
+        &self.config
+    }
+}
+
+async fn find_coordinator(bootstrap: &str, config: &MembershipConfig) -> Result<Connection> {
+    let mut conn = Connection::open(bootstrap, &config.client_id).await?;
+    let request = FindCoordinatorRequest::default().with_key(str_bytes(&config.group_id)).with_key_type(0);
+    let r = conn.call(&request, FIND_COORDINATOR_V, config.session_timeout).await?;
+    if r.error_code != code::NONE {
+        return Err(kafka_error(&format!("Finding the coordinator of group {}", config.group_id), r.error_code));
+    }
+    let address = format!("{}:{}", r.host.as_str(), r.port);
+    if address == bootstrap {
+        return Ok(conn);
+    }
+    Connection::open(&address, &config.client_id).await
+}
+
+pub(super) fn str_bytes(s: &str) -> StrBytes {
+    StrBytes::from_string(s.to_owned())
+}
+
+pub(super) fn kafka_error(what: &str, code: i16) -> ConnectError {
+    ConnectError::retriable(format!("{what} failed with Kafka error code {code}"))
+}
+
+impl Membership {
+    pub fn new(config: MembershipConfig) -> Self {
+        Self { coordinator: Coordinator::new(config.clone()), config, member_id: String::new(), generation: -1, stalled_by: None }
+    }
+
+    pub fn member_id(&self) -> &str {
+        &self.member_id
     }
 
     /// Joins (or rejoins) the group with this worker's state, waiting up to
@@ -156,36 +187,16 @@ impl Membership {
         // The coordinator may hold a JoinGroup for the rebalance timeout.
         let answer_within = self.config.rebalance_timeout + Duration::from_secs(5);
         loop {
-            let protocols = self
-                .config
-                .protocol
-                .offered()
-                .into_iter()
-                .map(|p| JoinGroupRequestProtocol::default().with_name(str_bytes(p.name())).with_metadata(Bytes::from(protocol::encode_metadata(p, state))))
-                .collect();
-            let request = JoinGroupRequest::default()
-                .with_group_id(GroupId(str_bytes(&self.config.group_id)))
-                .with_session_timeout_ms(millis(self.config.session_timeout))
-                .with_rebalance_timeout_ms(millis(self.config.rebalance_timeout))
-                .with_member_id(str_bytes(&self.member_id))
-                .with_protocol_type(str_bytes(CONNECT_PROTOCOL_TYPE))
-                .with_protocols(protocols);
-            let result = match self.coordinator().await {
-                Ok(c) => c.call(&request, JOIN_GROUP_V, answer_within).await,
-                Err(e) => Err(e),
-            };
-            let r = match result {
+            let request = join_request(&self.config, &self.member_id, state);
+            tracing::debug!(member = %self.member_id, "JoinGroup sent");
+            let r = match self.coordinator.call(&request, JOIN_GROUP_V, answer_within).await {
                 Ok(r) => r,
                 Err(e) if Instant::now() < deadline => {
                     tracing::debug!("joining group {}: {e}; trying again", self.config.group_id);
-                    self.coordinator = None;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }
-                Err(e) => {
-                    self.coordinator = None;
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             };
             tracing::debug!(code = r.error_code, generation = r.generation_id, leader = r.leader.as_str(), members = r.members.len(), "JoinGroup answered");
             match r.error_code {
@@ -202,7 +213,7 @@ impl Membership {
                     if r.error_code == code::UNKNOWN_MEMBER_ID {
                         self.member_id.clear();
                     }
-                    self.lost_coordinator(r.error_code);
+                    self.coordinator.lost(r.error_code);
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -220,7 +231,46 @@ impl Membership {
                 }
             }
             members.sort_by(|a, b| a.0.cmp(&b.0));
-            return Ok(Joined { generation: r.generation_id, member_id: self.member_id.clone(), leader_id: r.leader.as_str().to_owned(), protocol: chosen, members });
+            let joined = Joined { generation: r.generation_id, member_id: self.member_id.clone(), leader_id: r.leader.as_str().to_owned(), protocol: chosen, members };
+            // The same leader again, and it is no longer in the group: it left
+            // during the rebalance and the coordinator still waits for it.
+            if self.stalled_by.take().is_some_and(|l| l == joined.leader_id) && self.has_left(&joined.leader_id).await {
+                tracing::warn!(leader = %joined.leader_id, "the group's coordinator names a leader that left the group; joining in its name, so that its session expires");
+                if let Err(e) = self.stand_in_for(&joined.leader_id).await {
+                    tracing::warn!("cannot join in the departed leader's name: {}", e.trace());
+                }
+            }
+            return Ok(joined);
+        }
+    }
+
+    /// Joins once in the name of `member_id`, a leader that left during a
+    /// rebalance, and never heartbeats for it.
+    ///
+    /// For coordinators that keep such a leader as the group's leader (tansu
+    /// does): no other member can finish the rebalance, and the leader, no
+    /// longer a member, has no session that could expire. Joined in its name,
+    /// it has one again, which expires after the session timeout; the
+    /// coordinator then chooses a new leader. A coordinator that does not
+    /// know the id refuses the join, which changes nothing.
+    async fn stand_in_for(&self, member_id: &str) -> Result<()> {
+        // No work and no URL: a leader that ever saw this member could give it nothing useful.
+        let nobody = WorkerState { url: String::new(), config_offset: -1, previous: None };
+        let request = join_request(&self.config, member_id, &nobody);
+        let mut coordinator = Coordinator::new(self.config.clone());
+        let r = coordinator.call(&request, JOIN_GROUP_V, self.config.rebalance_timeout + Duration::from_secs(5)).await?;
+        tracing::debug!(code = r.error_code, generation = r.generation_id, leader = r.leader.as_str(), "JoinGroup in a departed leader's name answered");
+        Ok(())
+    }
+
+    /// Whether the group, as its coordinator describes it now, holds this member but not `other`.
+    async fn has_left(&self, other: &str) -> bool {
+        match self.watch().members().await {
+            Ok(present) => present.contains(&self.member_id) && !present.contains(other),
+            Err(e) => {
+                tracing::debug!("cannot describe the group: {}", e.trace());
+                false
+            }
         }
     }
 
@@ -236,62 +286,26 @@ impl Membership {
             .with_member_id(str_bytes(&self.member_id))
             .with_assignments(assignments);
         let within = self.config.rebalance_timeout + Duration::from_secs(5);
-        let r = match self.coordinator().await?.call(&request, SYNC_GROUP_V, within).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.coordinator = None;
-                return Err(e);
-            }
-        };
+        let r = self.coordinator.call(&request, SYNC_GROUP_V, within).await?;
         tracing::debug!(code = r.error_code, generation = joined.generation, "SyncGroup answered");
         match r.error_code {
             code::NONE => Ok(Outcome::Done(protocol::decode_assignment(&r.assignment)?.1)),
-            c => self.rejoin_on(c, "Syncing group"),
-        }
-    }
-
-    /// Tells the coordinator this worker is alive; it answers whether the group rebalances.
-    pub async fn heartbeat(&mut self) -> Result<Outcome<()>> {
-        let request = HeartbeatRequest::default()
-            .with_group_id(GroupId(str_bytes(&self.config.group_id)))
-            .with_generation_id(self.generation)
-            .with_member_id(str_bytes(&self.member_id));
-        let within = self.config.session_timeout;
-        let r = match self.coordinator().await {
-            Ok(c) => c.call(&request, HEARTBEAT_V, within).await,
-            Err(e) => Err(e),
-        };
-        match r {
-            Ok(r) if r.error_code == code::NONE => Ok(Outcome::Done(())),
-            Ok(r) => {
-                tracing::debug!(code = r.error_code, generation = self.generation, "Heartbeat answered");
-                self.rejoin_on(r.error_code, "Heartbeat")
-            }
-            // A broken connection: the coordinator may have moved.
-            Err(_) => {
-                self.coordinator = None;
-                Ok(Outcome::Rejoin)
+            c => {
+                if c == code::UNKNOWN_MEMBER_ID {
+                    self.member_id.clear();
+                }
+                if c == code::REBALANCE_IN_PROGRESS && !joined.is_leader() {
+                    self.stalled_by = Some(joined.leader_id.clone());
+                }
+                rejoin_on(&mut self.coordinator, c, "Syncing group")
             }
         }
     }
 
-    fn rejoin_on<T>(&mut self, code: i16, what: &str) -> Result<Outcome<T>> {
-        match code {
-            code::REBALANCE_IN_PROGRESS => Ok(Outcome::Rejoin),
-            // The coordinator forgot this member: it joins as a new one.
-            code::UNKNOWN_MEMBER_ID => {
-                self.member_id.clear();
-                Ok(Outcome::Rejoin)
-            }
-            // A stale generation: rejoining with the same id lets the
-            // coordinator replace the member instead of waiting out its session.
-            code::ILLEGAL_GENERATION => Ok(Outcome::Rejoin),
-            code::NOT_COORDINATOR | code::COORDINATOR_NOT_AVAILABLE | code::COORDINATOR_LOAD_IN_PROGRESS => {
-                self.lost_coordinator(code);
-                Ok(Outcome::Rejoin)
-            }
-            c => Err(kafka_error(&format!("{what} of group {}", self.config.group_id), c)),
-        }
+    /// A watch on this member's place in the group as it is now, on a
+    /// connection of its own, so heartbeats never wait for the worker's work.
+    pub fn watch(&self) -> super::group_watch::GroupWatch {
+        super::group_watch::GroupWatch::new(Coordinator::new(self.config.clone()), self.member_id.clone(), self.generation)
     }
 
     /// Leaves the group, so the others rebalance at once instead of after the session timeout.
@@ -303,18 +317,45 @@ impl Membership {
             .with_group_id(GroupId(str_bytes(&self.config.group_id)))
             .with_members(vec![MemberIdentity::default().with_member_id(str_bytes(&self.member_id))]);
         let within = self.config.session_timeout;
-        let r = match self.coordinator().await?.call(&request, LEAVE_GROUP_V, within).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.coordinator = None;
-                return Err(e);
-            }
-        };
+        let r = self.coordinator.call(&request, LEAVE_GROUP_V, within).await?;
         self.member_id.clear();
         match r.error_code {
             code::NONE | code::UNKNOWN_MEMBER_ID => Ok(()),
             c => Err(kafka_error(&format!("Leaving group {}", self.config.group_id), c)),
         }
+    }
+}
+
+/// A JoinGroup for `member_id` (empty for a new member) offering every
+/// protocol this worker speaks, each with `state`.
+fn join_request(config: &MembershipConfig, member_id: &str, state: &WorkerState) -> JoinGroupRequest {
+    let protocols = config
+        .protocol
+        .offered()
+        .into_iter()
+        .map(|p| JoinGroupRequestProtocol::default().with_name(str_bytes(p.name())).with_metadata(Bytes::from(protocol::encode_metadata(p, state))))
+        .collect();
+    JoinGroupRequest::default()
+        .with_group_id(GroupId(str_bytes(&config.group_id)))
+        .with_session_timeout_ms(millis(config.session_timeout))
+        .with_rebalance_timeout_ms(millis(config.rebalance_timeout))
+        .with_member_id(str_bytes(member_id))
+        .with_protocol_type(str_bytes(CONNECT_PROTOCOL_TYPE))
+        .with_protocols(protocols)
+}
+
+/// What an error code of a SyncGroup or Heartbeat asks of the member.
+pub(super) fn rejoin_on<T>(coordinator: &mut Coordinator, code: i16, what: &str) -> Result<Outcome<T>> {
+    match code {
+        // A rebalance, a member the coordinator forgot (it joins as a new
+        // one), or a stale generation (rejoining with the same id lets the
+        // coordinator replace the member instead of waiting out its session).
+        code::REBALANCE_IN_PROGRESS | code::UNKNOWN_MEMBER_ID | code::ILLEGAL_GENERATION => Ok(Outcome::Rejoin),
+        code::NOT_COORDINATOR | code::COORDINATOR_NOT_AVAILABLE | code::COORDINATOR_LOAD_IN_PROGRESS => {
+            coordinator.lost(code);
+            Ok(Outcome::Rejoin)
+        }
+        c => Err(kafka_error(&format!("{what} of group {}", coordinator.config().group_id), c)),
     }
 }
 

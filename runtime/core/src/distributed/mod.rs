@@ -3,6 +3,7 @@
 
 pub mod assignor;
 pub mod config_log;
+pub mod group_watch;
 pub mod kafka_offsets;
 pub mod membership;
 pub mod status_log;

@@ -28,6 +28,11 @@ pub fn topic_key(topic: &str, connector: &str) -> String {
     format!("status-topic-{topic}:connector-{connector}")
 }
 
+/// `status-topic-<t>:connector-<n>` → (`t`, `n`).
+pub fn parse_topic_key(key: &str) -> Option<(&str, &str)> {
+    key.strip_prefix("status-topic-")?.split_once(":connector-")
+}
+
 pub fn status_value(info: &StateInfo, generation: i32) -> Vec<u8> {
     json!({ "state": info.state.name(), "trace": info.trace, "worker_id": info.worker_id, "generation": generation }).to_string().into_bytes()
 }
@@ -57,8 +62,8 @@ pub struct StatusState {
 
 impl StatusState {
     pub fn apply(&mut self, key: &str, value: Option<&[u8]>) {
-        if let Some(rest) = key.strip_prefix("status-topic-") {
-            let Some((topic, connector)) = rest.split_once(":connector-") else { return };
+        if key.starts_with("status-topic-") {
+            let Some((topic, connector)) = parse_topic_key(key) else { return };
             match value {
                 Some(_) => self.topics.entry(connector.to_owned()).or_default().insert(topic.to_owned()),
                 None => self.topics.get_mut(connector).is_some_and(|t| t.remove(topic)),

@@ -19,7 +19,7 @@ pub use types::*;
 use async_trait::async_trait;
 use ferry_api::config::Props;
 
-use crate::plugins::PluginInfo;
+use crate::plugins::{PluginInfo, Registry};
 
 pub type HerderResult<T> = Result<T, HerderError>;
 
@@ -68,9 +68,18 @@ pub trait Herder: Send + Sync {
     async fn alter_offsets(&self, name: &str, offsets: ConnectorOffsets) -> HerderResult<String>;
     async fn reset_offsets(&self, name: &str) -> HerderResult<String>;
 
-    fn plugins(&self) -> Vec<PluginInfo>;
+    /// The plugins this worker has; the same in either mode.
+    fn registry(&self) -> &Registry;
+
+    fn plugins(&self) -> Vec<PluginInfo> {
+        self.registry().plugins()
+    }
     /// The keys of a plugin, by class name or alias.
-    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>>;
+    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>> {
+        validate::plugin_keys(self.registry(), plugin)
+    }
     /// `PUT /connector-plugins/{plugin}/config/validate`.
-    async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos>;
+    async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos> {
+        validate::validate_for_plugin(self.registry(), plugin, config).await
+    }
 }

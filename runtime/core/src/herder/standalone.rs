@@ -11,10 +11,10 @@ use tokio::sync::{mpsc, Mutex};
 
 use super::context::{patched, Context, Event};
 use super::offsets;
-use super::validate::{invalid_config, plugin_keys, unknown_class, validate, validate_for_plugin};
+use super::validate::{invalid_config, unknown_class, validate};
 use super::*;
 use crate::config::connector::ConnectorConfig;
-use crate::plugins::PluginInfo;
+use crate::plugins::Registry;
 use crate::worker::{ConnectorInstance, TaskHandle, TaskTarget, Worker};
 
 struct Entry {
@@ -458,16 +458,8 @@ impl Herder for StandaloneHerder {
         offsets::reset(&self.worker, entry.kind, &entry.config).await
     }
 
-    fn plugins(&self) -> Vec<PluginInfo> {
-        self.worker.registry.plugins()
-    }
-
-    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>> {
-        plugin_keys(&self.worker.registry, plugin)
-    }
-
-    async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos> {
-        validate_for_plugin(&self.worker.registry, plugin, config).await
+    fn registry(&self) -> &Registry {
+        &self.worker.registry
     }
 }
 

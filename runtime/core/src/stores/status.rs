@@ -1,6 +1,7 @@
 //! Connector and task states, as `GET …/status` reports them.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::herder::{State, StateInfo, TaskId};
@@ -9,6 +10,8 @@ use crate::herder::{State, StateInfo, TaskId};
 pub struct StatusStore {
     worker_id: String,
     inner: Mutex<Inner>,
+    /// Changes whenever topics are forgotten, so tasks note them again.
+    topic_epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -21,7 +24,7 @@ struct Inner {
 
 impl StatusStore {
     pub fn new(worker_id: String) -> Self {
-        Self { worker_id, inner: Mutex::default() }
+        Self { worker_id, inner: Mutex::default(), topic_epoch: AtomicU64::new(0) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -67,6 +70,21 @@ impl StatusStore {
 
     pub fn reset_topics(&self, connector: &str) {
         self.lock().topics.remove(connector);
+        self.topic_epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Forgets one topic of a connector (another worker reset them).
+    pub fn remove_topic(&self, connector: &str, topic: &str) {
+        if let Some(t) = self.lock().topics.get_mut(connector) {
+            t.remove(topic);
+        }
+        self.topic_epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many times topics were forgotten; a task's own memory of the
+    /// topics it noted is good only while this stays the same.
+    pub fn topic_epoch(&self) -> u64 {
+        self.topic_epoch.load(Ordering::Relaxed)
     }
 
     pub fn remove_task(&self, id: &TaskId) {

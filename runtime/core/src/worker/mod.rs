@@ -136,13 +136,22 @@ impl Worker {
 
 /// The topics a task has used, reported once each for `GET …/topics`.
 #[derive(Default)]
-struct TopicsSeen(std::collections::HashSet<String>);
+struct TopicsSeen {
+    seen: std::collections::HashSet<String>,
+    epoch: u64,
+}
 
 impl TopicsSeen {
+    /// Records a topic the task used, once, and again after a reset of the connector's topics.
     fn note(&mut self, status: &StatusStore, connector: &str, topic: &str) {
-        if !self.0.contains(topic) {
+        let epoch = status.topic_epoch();
+        if epoch != self.epoch {
+            self.seen.clear();
+            self.epoch = epoch;
+        }
+        if !self.seen.contains(topic) {
             status.add_topic(connector, topic);
-            self.0.insert(topic.to_owned());
+            self.seen.insert(topic.to_owned());
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The worker's life in its group: read the config topic, join, let the
-//! leader assign, apply the assignment, then heartbeat, exchange statuses
-//! and watch the config topic until the group rebalances again.
+//! leader assign, apply the assignment, then exchange statuses and watch
+//! the config topic until the group rebalances again. Heartbeats run
+//! beside it, on their own connection (`distributed::group_watch`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -14,14 +15,24 @@ use super::work::{Command, Local};
 use super::{DistributedHerder, Leader};
 use crate::herder::context::Event;
 use crate::distributed::assignor::{assign, AssignorState, Work};
+use crate::distributed::group_watch::{Alarm, Role};
 use crate::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
-use crate::distributed::protocol::{Assignment, TaskRef, WorkerState};
+use crate::distributed::protocol::{Assignment, Protocol, TaskRef, WorkerState};
 use crate::herder::TargetState;
 
 /// How often statuses are exchanged and the config topic is looked at.
 const TICK: Duration = Duration::from_millis(500);
 /// Every how many ticks the config and status topics are read to their end.
 const FULL_READ_EVERY: u32 = 10;
+
+/// Stops the group watch when the steady state ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<Alarm>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// What a member says it runs.
 fn work_of(a: Option<&Assignment>) -> Work {
@@ -41,7 +52,14 @@ impl DistributedHerder {
         let running: BTreeMap<String, Work> = joined.members.iter().map(|(id, s)| (id.clone(), work_of(s.previous.as_ref()))).collect();
         let now_ms = chrono::Utc::now().timestamp_millis();
         let max_delay = i64::try_from(self.settings.max_delay.as_millis()).unwrap_or(i64::MAX);
-        let plan = assign(assignor, &running, &wanted, max_delay, now_ms);
+        let plan = if joined.protocol == Protocol::Default {
+            // Eager: nothing runs, nothing is held; all of it is placed afresh.
+            let idle = running.keys().map(|m| (m.clone(), Work::default())).collect();
+            *assignor = AssignorState::default();
+            assign(assignor, &idle, &wanted, 0, now_ms)
+        } else {
+            assign(assignor, &running, &wanted, max_delay, now_ms)
+        };
         let leader_url = joined.members.iter().find(|(id, _)| *id == joined.leader_id).map(|(_, s)| s.url.clone()).unwrap_or_default();
         joined
             .members
@@ -100,6 +118,7 @@ impl DistributedHerder {
         let mut synced_generation = -1;
         let mut renamed_from: Option<String> = None;
         'rebalance: while !*stop.borrow() {
+            tracing::debug!("rebalance starts");
             self.rebalancing.store(true, Ordering::SeqCst);
             if let Err(e) = self.read_config().await {
                 tracing::warn!("cannot read the config topic: {}; trying again", e.trace());
@@ -109,6 +128,11 @@ impl DistributedHerder {
             if !started {
                 self.shared().config.take_restarts();
                 started = true;
+            }
+            // Eager rebalancing (`connect.protocol=eager`): every worker stops
+            // all its work before it joins, and the leader assigns it all anew.
+            if s.protocol == Protocol::Default {
+                self.revoke_all(&mut local).await;
             }
             let seen_offset = self.shared().config.offset;
             let state = WorkerState { url: self.url.clone(), config_offset: seen_offset, previous: Some(local.snapshot(&last)) };
@@ -122,6 +146,17 @@ impl DistributedHerder {
             };
             if let Some(old) = renamed_from.take() {
                 assignor.rename(&old, &joined.member_id);
+            }
+            // A group that settled on the eager protocol (a member offers no other).
+            if joined.protocol == Protocol::Default && s.protocol != Protocol::Default {
+                self.revoke_all(&mut local).await;
+            }
+            // A member that has read further than the leader (Connect's
+            // CONFIG_MISMATCH): the leader catches up before it plans.
+            if joined.is_leader() && joined.members.iter().any(|(_, m)| m.config_offset > self.shared().config.offset) {
+                if let Err(e) = self.read_config().await {
+                    tracing::warn!("cannot read the config topic: {}", e.trace());
+                }
             }
             let before = assignor.clone();
             let plan = if joined.is_leader() { self.plan(&joined, &mut assignor) } else { Vec::new() };
@@ -151,6 +186,13 @@ impl DistributedHerder {
                 }
             };
             synced_generation = joined.generation;
+            // Heartbeats start at once: applying the assignment may take a while.
+            let role = if joined.is_leader() {
+                Role::Leader { members: joined.members.iter().map(|(id, _)| id.clone()).collect() }
+            } else {
+                Role::Follower { leader: joined.leader_id.clone() }
+            };
+            let mut watch = AbortOnDrop(tokio::spawn(membership.watch().run(role, s.heartbeat_interval)));
             {
                 let mut shared = self.shared();
                 shared.generation = joined.generation;
@@ -177,21 +219,29 @@ impl DistributedHerder {
             self.rebalancing.store(false, Ordering::SeqCst);
             let mut handled_offset = self.shared().config.offset;
             let wanted = self.wanted();
-            let rejoin_at = (assignment.delay > 0).then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
-            let mut beat = tokio::time::interval(s.heartbeat_interval);
+            // Held work is the leader's to place when the delay ends: its join
+            // starts the next generation, and the others hear of it in their
+            // heartbeats. (Followers joining too would only add rounds on
+            // brokers that pause their joins.)
+            let rejoin_at = (assignment.delay > 0 && joined.is_leader()).then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
             let mut tick = tokio::time::interval(TICK);
             let mut ticks: u32 = 0;
             loop {
                 tokio::select! {
                     _ = stop.changed() => break 'rebalance,
-                    _ = beat.tick() => match membership.heartbeat().await {
-                        Ok(Outcome::Done(())) => {}
-                        Ok(Outcome::Rejoin) => continue 'rebalance,
-                        Err(e) => {
-                            tracing::warn!("heartbeat failed: {}; joining again", e.trace());
-                            continue 'rebalance;
+                    alarm = &mut watch.0 => {
+                        match alarm {
+                            Ok(Alarm::TakeOver) => {
+                                tracing::info!("the group's leader is gone; joining anew to lead it");
+                                if let Err(e) = membership.leave().await {
+                                    tracing::warn!("cannot leave group {}: {}", s.group_id, e.trace());
+                                }
+                            }
+                            Ok(Alarm::Departed) => assignor.noticed_departure(chrono::Utc::now().timestamp_millis()),
+                            Ok(Alarm::Rejoin) | Err(_) => {}
                         }
-                    },
+                        continue 'rebalance;
+                    }
                     _ = tick.tick() => {
                         // Most looks take what has arrived. The first after a rebalance,
                         // and one every few seconds, read to the end, so that a view
@@ -215,6 +265,15 @@ impl DistributedHerder {
                             self.restart_here(&mut local, &name, request).await;
                         }
                         if rejoin_at.is_some_and(|t| Instant::now() >= t) {
+                            // The held work is placed now. The leader's metadata has not
+                            // changed, and a broker may answer such a join within the
+                            // current generation (see "joining anew" above): joining as
+                            // a new member starts a new generation on any broker.
+                            tracing::info!("the delay for departed workers is over; joining anew to place their work");
+                            renamed_from = Some(membership.member_id().to_owned());
+                            if let Err(e) = membership.leave().await {
+                                tracing::warn!("cannot leave group {}: {}", s.group_id, e.trace());
+                            }
                             continue 'rebalance;
                         }
                     }

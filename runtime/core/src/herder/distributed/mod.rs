@@ -26,14 +26,14 @@ use tokio::task::JoinHandle;
 
 use super::context::patched;
 use super::offsets;
-use super::validate::{invalid_config, plugin_keys, validate, validate_for_plugin};
+use super::validate::{invalid_config, validate};
 use super::*;
 use crate::config::connector::ConnectorConfig as Parsed;
 use crate::distributed::config_log::{self, ConfigState};
 use crate::distributed::protocol::TaskRef;
 use crate::distributed::status_log::StatusState;
 use crate::distributed::topic_log::TopicLog;
-use crate::plugins::PluginInfo;
+use crate::plugins::Registry;
 use crate::worker::Worker;
 
 /// What this worker has read from the internal topics.
@@ -226,10 +226,6 @@ impl DistributedHerder {
         let kind = self.kind_of(&c.config).ok_or_else(|| HerderError::BadRequest(format!("Connector {name} names no known plugin")))?;
         Ok((kind, Parsed::parse(kind, &c.config)?, c.target))
     }
-
-    fn not_in_distributed(what: &str) -> HerderError {
-        HerderError::BadRequest(format!("{what} is not available in distributed mode yet"))
-    }
 }
 
 #[async_trait]
@@ -284,8 +280,8 @@ impl Herder for DistributedHerder {
     }
 
     async fn delete_connector(&self, name: &str) -> HerderResult<()> {
-        self.connector(name).await?;
         self.check_leader()?;
+        self.connector(name).await?;
         self.write_config(vec![(config_log::connector_key(name), None)]).await?;
         tracing::info!(connector = %name, "connector deleted");
         Ok(())
@@ -321,8 +317,8 @@ impl Herder for DistributedHerder {
     /// As Connect 3.9: the leader writes the request to the config topic,
     /// and each worker restarts what of it runs there.
     async fn restart_connector(&self, name: &str, request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
-        self.connector(name).await?;
         self.check_leader()?;
+        self.connector(name).await?;
         let status = self.status_now(name).ok_or_else(|| HerderError::connector_not_found(name))?;
         let plan = RestartPlan::new(&status, request);
         self.write_config(vec![(config_log::restart_key(name), Some(config_log::restart_value(request)))]).await?;
@@ -367,8 +363,16 @@ impl Herder for DistributedHerder {
         Ok(topics.into_iter().collect())
     }
 
-    async fn reset_connector_topics(&self, _name: &str) -> HerderResult<()> {
-        Err(Self::not_in_distributed("Resetting a connector's topics"))
+    /// As Connect: any worker writes a tombstone for each topic record;
+    /// every worker forgets the topics as it reads them, and its tasks
+    /// record them again when they next use them.
+    async fn reset_connector_topics(&self, name: &str) -> HerderResult<()> {
+        self.known(name)?;
+        let keys = self.topic_keys(name);
+        self.remove_statuses(name, keys).await;
+        self.worker.status.reset_topics(name);
+        self.shared().statuses.topics.remove(name);
+        Ok(())
     }
 
     async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
@@ -379,28 +383,20 @@ impl Herder for DistributedHerder {
     /// As in Connect, the leader's: the connector must be STOPPED, so no
     /// task writes offsets meanwhile.
     async fn alter_offsets(&self, name: &str, new: ConnectorOffsets) -> HerderResult<String> {
-        let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
         self.check_leader()?;
+        let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
         offsets::require_stopped(name, target)?;
         offsets::alter(&self.worker, kind, &parsed, new).await
     }
 
     async fn reset_offsets(&self, name: &str) -> HerderResult<String> {
-        let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
         self.check_leader()?;
+        let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
         offsets::require_stopped(name, target)?;
         offsets::reset(&self.worker, kind, &parsed).await
     }
 
-    fn plugins(&self) -> Vec<PluginInfo> {
-        self.worker.registry.plugins()
-    }
-
-    fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<ferry_api::ConfigKey>> {
-        plugin_keys(&self.worker.registry, plugin)
-    }
-
-    async fn validate_config(&self, plugin: &str, config: Props) -> HerderResult<ConfigInfos> {
-        validate_for_plugin(&self.worker.registry, plugin, config).await
+    fn registry(&self) -> &Registry {
+        &self.worker.registry
     }
 }

@@ -43,6 +43,15 @@ fn topic(props: &Props, prefix: &str, partitions: i32) -> Result<TopicSpec, Stri
     })
 }
 
+/// Connect's `connect.protocol` values, in any case; the eager protocol's
+/// name in the group, `default`, is taken too.
+fn protocol_named(name: &str) -> Option<Protocol> {
+    match name.to_ascii_lowercase().as_str() {
+        "eager" | "default" => Some(Protocol::Default),
+        other => Protocol::from_name(other),
+    }
+}
+
 impl DistributedConfig {
     pub fn parse(props: &Props) -> Result<Self, String> {
         let group_id = props.get("group.id").map(|g| g.trim().to_owned()).filter(|g| !g.is_empty());
@@ -56,7 +65,7 @@ impl DistributedConfig {
             heartbeat_interval: millis(props, "heartbeat.interval.ms", 3_000)?,
             rebalance_timeout: millis(props, "rebalance.timeout.ms", 60_000)?,
             max_delay: millis(props, "scheduled.rebalance.max.delay.ms", 300_000)?,
-            protocol: Protocol::from_name(protocol).ok_or_else(|| format!("connect.protocol must be default, compatible or sessioned, not '{protocol}'"))?,
+            protocol: protocol_named(protocol).ok_or_else(|| format!("connect.protocol must be eager, compatible or sessioned, not '{protocol}'"))?,
         })
     }
 }
@@ -77,6 +86,8 @@ mod tests {
         assert_eq!(c.session_timeout, Duration::from_secs(10));
         assert_eq!(c.max_delay, Duration::from_secs(300));
         assert_eq!(c.protocol, Protocol::Sessioned);
+        let eager = DistributedConfig::parse(&props(&[base.as_slice(), &[("connect.protocol", "EAGER")]].concat())).expect("parses");
+        assert_eq!(eager.protocol, Protocol::Default);
         let mut bad = props(&base);
         bad.insert("session.timeout.ms".into(), "soon".into());
         assert!(DistributedConfig::parse(&bad).is_err_and(|e| e.contains("session.timeout.ms")));

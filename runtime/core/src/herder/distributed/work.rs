@@ -44,6 +44,8 @@ pub(super) struct Local {
     tasks: BTreeMap<TaskRef, RunningTask>,
     /// The last status written per status key, so only changes are written.
     published: BTreeMap<String, StateInfo>,
+    /// The topic records written, by their keys.
+    published_topics: std::collections::BTreeSet<String>,
 }
 
 fn task_id(t: &TaskRef) -> TaskId {
@@ -55,6 +57,11 @@ fn task_target(target: TargetState) -> TaskTarget {
 }
 
 impl Local {
+    /// The connectors some of whose tasks run here.
+    fn connectors_with_tasks(&self) -> std::collections::BTreeSet<String> {
+        self.tasks.keys().map(|t| t.connector.clone()).collect()
+    }
+
     /// The status keys of everything this worker runs.
     pub(super) fn status_keys(&self) -> Vec<String> {
         let connectors = self.connectors.keys().map(|c| status_log::connector_key(c));
@@ -62,17 +69,17 @@ impl Local {
     }
 
     /// What this worker tells the group when it joins, as Connect's
-    /// assignment snapshot: the last assignment received (leader, config
-    /// offset, delay) with everything this worker runs. A scheduled rejoin
-    /// thereby differs from the join before it, which brokers that rebalance
-    /// only on changed metadata (tansu) need.
+    /// assignment snapshot: everything it runs, at the config offset of its
+    /// last assignment. The rest of the last assignment (leader, delay) is
+    /// left out, so the metadata changes only when the work does: brokers
+    /// that start a generation on every changed join (tansu) would
+    /// otherwise need a round per member after each assignment.
     pub(super) fn snapshot(&self, last: &Assignment) -> Assignment {
         Assignment {
             connectors: self.connectors.keys().cloned().collect(),
             tasks: self.tasks.keys().cloned().collect(),
-            revoked_connectors: Vec::new(),
-            revoked_tasks: Vec::new(),
-            ..last.clone()
+            config_offset: last.config_offset,
+            ..Assignment::default()
         }
     }
 }
@@ -93,6 +100,18 @@ impl DistributedHerder {
         }
         for t in a.tasks.iter().filter(|t| !local.tasks.contains_key(*t)).collect::<Vec<_>>() {
             self.start_task(local, t);
+        }
+    }
+
+    /// Eager rebalancing: everything that runs here stops before the group rebalances.
+    pub(super) async fn revoke_all(&self, local: &mut Local) {
+        let tasks: Vec<TaskRef> = local.tasks.keys().cloned().collect();
+        for t in &tasks {
+            self.stop_task(local, t).await;
+        }
+        let connectors: Vec<String> = local.connectors.keys().cloned().collect();
+        for c in &connectors {
+            self.stop_connector(local, c).await;
         }
     }
 
@@ -275,17 +294,30 @@ impl DistributedHerder {
         }
     }
 
-    /// A deleted connector's statuses are removed from the status topic.
+    /// A deleted connector's statuses, and its topics, are removed from the status topic.
     async fn forget_statuses(&self, name: &str) {
         let tasks: Vec<TaskId> = self.shared().statuses.tasks.keys().filter(|t| t.connector == name).cloned().collect();
-        let log = self.status_log.lock().await;
         let keys = std::iter::once(status_log::connector_key(name)).chain(tasks.iter().map(status_log::task_key));
+        self.remove_statuses(name, keys.chain(self.topic_keys(name)).collect()).await;
+        self.worker.status.remove(name);
+        self.worker.status.reset_topics(name);
+    }
+
+    /// The status keys of every topic a connector is known to have used.
+    pub(super) fn topic_keys(&self, name: &str) -> Vec<String> {
+        let mut topics = self.shared().statuses.topics.get(name).cloned().unwrap_or_default();
+        topics.extend(self.worker.status.topics(name));
+        topics.iter().map(|t| status_log::topic_key(t, name)).collect()
+    }
+
+    /// Writes tombstones for `keys` of connector `name`.
+    pub(super) async fn remove_statuses(&self, name: &str, keys: Vec<String>) {
+        let log = self.status_log.lock().await;
         for key in keys {
             if let Err(e) = log.send(&key, None, None).await {
                 tracing::warn!(connector = %name, "cannot remove a status: {}", e.trace());
             }
         }
-        self.worker.status.remove(name);
     }
 
     /// Writes the statuses of what runs here that changed, then reads
@@ -305,6 +337,14 @@ impl DistributedHerder {
             }
         }
         changed.retain(|(k, s)| local.published.get(k) != Some(s));
+        // The topics this worker's tasks used, as Connect records them (KIP-558).
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let topics: Vec<(String, String, String)> = local
+            .connectors_with_tasks()
+            .into_iter()
+            .flat_map(|c| self.worker.status.topics(&c).into_iter().map(move |t| (status_log::topic_key(&t, &c), t, c.clone())))
+            .filter(|(key, _, _)| !local.published_topics.contains(key))
+            .collect();
         let mut log = self.status_log.lock().await;
         for (key, s) in changed {
             match log.send(&key, Some(&status_log::status_value(&s, generation)), None).await {
@@ -314,6 +354,14 @@ impl DistributedHerder {
                 Err(e) => tracing::warn!("cannot write a status: {}", e.trace()),
             }
         }
+        for (key, topic, connector) in topics {
+            match log.send(&key, Some(&status_log::topic_value(&topic, &connector, now_ms)), None).await {
+                Ok(()) => {
+                    local.published_topics.insert(key);
+                }
+                Err(e) => tracing::warn!("cannot write a topic status: {}", e.trace()),
+            }
+        }
         // What other workers wrote arrives in the background; asking for the
         // topic's end each time would cost a request per partition.
         let read = if to_end { log.read_to_end().await } else { log.read_available().await };
@@ -321,9 +369,15 @@ impl DistributedHerder {
             Ok(entries) => {
                 let mut shared = self.shared();
                 for e in entries {
-                    if let Some(key) = e.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) {
-                        shared.statuses.apply(key, e.value.as_deref());
+                    let Some(key) = e.key.as_deref().and_then(|k| std::str::from_utf8(k).ok()) else { continue };
+                    // A reset (here or by another worker): the tasks here note the topic anew when they use it.
+                    if e.value.is_none() {
+                        if let Some((topic, connector)) = status_log::parse_topic_key(key) {
+                            self.worker.status.remove_topic(connector, topic);
+                            local.published_topics.remove(key);
+                        }
                     }
+                    shared.statuses.apply(key, e.value.as_deref());
                 }
             }
             Err(e) => tracing::warn!("cannot read the status topic: {}", e.trace()),
