@@ -3,6 +3,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use ferry_runtime::distributed::membership::{Membership, MembershipConfig};
+use ferry_runtime::distributed::protocol::Protocol;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -113,16 +115,19 @@ pub fn consume(bootstrap: &str, topic: &str, count: usize, deadline: Duration) -
 /// (empty while it does not know the group). Through DescribeGroups, which
 /// every test broker answers.
 pub fn group_members(bootstrap: &str, group: &str) -> BTreeSet<String> {
-    use ferry_runtime::distributed::membership::{Membership, MembershipConfig};
-    use ferry_runtime::distributed::protocol::Protocol;
-    let config = MembershipConfig {
+    let config = member_config(bootstrap, group, "ferry-tests");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async { Membership::new(config).watch().members().await }).unwrap_or_default()
+}
+
+/// Group settings for a test's own member of `group`, in Connect's protocol.
+pub fn member_config(bootstrap: &str, group: &str, client_id: &str) -> MembershipConfig {
+    MembershipConfig {
         bootstrap: vec![bootstrap.to_owned()],
         group_id: group.to_owned(),
         session_timeout: Duration::from_secs(10),
-        rebalance_timeout: Duration::from_secs(10),
-        protocol: Protocol::Compatible,
-        client_id: "ferry-tests".to_owned(),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    rt.block_on(async { Membership::new(config).watch().members().await }).unwrap_or_default()
+        rebalance_timeout: Duration::from_secs(20),
+        protocol: Protocol::Sessioned,
+        client_id: client_id.to_owned(),
+    }
 }

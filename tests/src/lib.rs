@@ -20,7 +20,7 @@ pub mod search;
 pub mod servers;
 pub mod wait;
 
-pub use kafka::{consume, consume_records, create_topic, group_members, produce, Consumed};
+pub use kafka::{consume, consume_records, create_topic, group_members, member_config, produce, Consumed};
 pub use servers::{KafkaServer, SearchServer};
 pub use wait::{poll_until, unique, wait_until};
 

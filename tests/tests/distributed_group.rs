@@ -7,20 +7,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use ferry_runtime::distributed::membership::{Joined, Membership, MembershipConfig, Outcome};
+use ferry_runtime::distributed::membership::{Joined, Membership, Outcome};
 use ferry_runtime::distributed::protocol::{Assignment, Protocol, TaskRef, WorkerState};
-use ferry_tests::{unique, with_broker, KafkaServer};
+use ferry_tests::{member_config, unique, with_broker, KafkaServer};
 use tokio::time::Instant;
 
 fn member(bootstrap: &str, group: &str, n: usize) -> (Membership, WorkerState) {
-    let config = MembershipConfig {
-        bootstrap: vec![bootstrap.to_owned()],
-        group_id: group.to_owned(),
-        session_timeout: Duration::from_secs(10),
-        rebalance_timeout: Duration::from_secs(20),
-        protocol: Protocol::Sessioned,
-        client_id: format!("worker-{n}"),
-    };
+    let config = member_config(bootstrap, group, &format!("worker-{n}"));
     (Membership::new(config), WorkerState { url: format!("http://127.0.0.1:{}/", 18_000 + n), config_offset: 5, previous: None })
 }
 

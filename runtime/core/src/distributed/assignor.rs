@@ -226,6 +226,17 @@ mod tests {
     }
 
     impl Cluster {
+        /// w1, w2 and w3 running six tasks of one connector, settled.
+        fn settled_three() -> (Self, Work) {
+            let mut c = Cluster::default();
+            for m in ["w1", "w2", "w3"] {
+                c.join(m);
+            }
+            let want = wanted(&[("jdbc", 6)]);
+            c.settle(&want, 0);
+            (c, want)
+        }
+
         fn join(&mut self, member: &str) {
             self.running.insert(member.to_owned(), Work::default());
         }
@@ -281,12 +292,7 @@ mod tests {
 
     #[test]
     fn a_renamed_leader_is_no_newcomer() {
-        let mut c = Cluster::default();
-        for m in ["w1", "w2", "w3"] {
-            c.join(m);
-        }
-        let want = wanted(&[("jdbc", 6)]);
-        c.settle(&want, 0);
+        let (mut c, want) = Cluster::settled_three();
         c.running.remove("w3");
         let held = c.round(&want, 1_000);
         assert_eq!(held.delay_ms, 5_000);
@@ -301,12 +307,7 @@ mod tests {
 
     #[test]
     fn held_work_waits_from_when_the_leader_saw_the_worker_gone() {
-        let mut c = Cluster::default();
-        for m in ["w1", "w2", "w3"] {
-            c.join(m);
-        }
-        let want = wanted(&[("jdbc", 6)]);
-        c.settle(&want, 0);
+        let (mut c, want) = Cluster::settled_three();
         c.running.remove("w3");
         c.state.noticed_departure(10_000);
         let held = c.round(&want, 13_000);

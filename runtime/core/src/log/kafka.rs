@@ -1,6 +1,8 @@
 //! The log on a Kafka cluster, through librdkafka.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -68,14 +70,14 @@ impl Log for KafkaLog {
         props.entry("client.id".into()).or_insert_with(|| client_id.to_owned());
         let (tx, rx) = mpsc::unbounded_channel();
         let consumer: StreamConsumer<RebalanceEvents> =
-            create_with_context(CONSUMER_DEFAULTS, &props, || RebalanceEvents(tx.clone()))?;
+            create_with_context(CONSUMER_DEFAULTS, &props, || RebalanceEvents { events: tx.clone(), joining: AtomicBool::new(true) })?;
         match &subscription {
             Subscription::Topics(t) => consumer.subscribe(&t.iter().map(String::as_str).collect::<Vec<_>>()),
             // librdkafka reads a subscription starting with ^ as a regex; Connect's is a full match.
             Subscription::Regex(re) => consumer.subscribe(&[format!("^(?:{re})$").as_str()]),
         }
         .map_err(|e| kafka_error("Cannot subscribe", e))?;
-        Ok(Box::new(KafkaConsumer { consumer, events: rx, assigned: HashSet::new(), last_warning: None }))
+        Ok(Box::new(KafkaConsumer { consumer: Arc::new(consumer), events: rx, assigned: HashSet::new(), last_warning: None }))
     }
 
     async fn cluster_id(&self) -> String {
@@ -152,21 +154,53 @@ impl LogProducer for KafkaProducer {
     }
 }
 
-struct RebalanceEvents(mpsc::UnboundedSender<Assignment>);
+/// A consumer's group events, and whether it is joining its group: from
+/// its start, and from a revocation (a rebalance begins) to the next assignment.
+struct RebalanceEvents {
+    events: mpsc::UnboundedSender<Assignment>,
+    joining: AtomicBool,
+}
+
+impl RebalanceEvents {
+    fn joining(&self) -> bool {
+        self.joining.load(Ordering::SeqCst)
+    }
+}
 
 impl ClientContext for RebalanceEvents {}
 
 impl ConsumerContext for RebalanceEvents {
     fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(tpl) = rebalance {
-            let _ = self.0.send(Assignment::Revoked(to_partitions(tpl)));
+            self.joining.store(true, Ordering::SeqCst);
+            let _ = self.events.send(Assignment::Revoked(to_partitions(tpl)));
         }
     }
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
-            let _ = self.0.send(Assignment::Assigned(to_partitions(tpl)));
+            self.joining.store(false, Ordering::SeqCst);
+            let _ = self.events.send(Assignment::Assigned(to_partitions(tpl)));
         }
     }
+}
+
+/// How long a closed consumer may stay to finish a join under way.
+const JOIN_WAIT: Duration = Duration::from_secs(60);
+
+/// Leaves the group once the consumer's join under way is done.
+///
+/// A member that leaves while its group forms around it can stall the
+/// group for good: tansu keeps naming it the leader, so no later member is
+/// ever assigned anything. Left after the join, the group rebalances as
+/// usual. What the consumer reads meanwhile is dropped uncommitted, so the
+/// group's next member reads it.
+async fn leave_after_join(consumer: Arc<StreamConsumer<RebalanceEvents>>) {
+    let deadline = tokio::time::Instant::now() + JOIN_WAIT;
+    while consumer.context().joining() && tokio::time::Instant::now() < deadline {
+        // Polling serves the rebalance callbacks.
+        let _ = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await;
+    }
+    tokio::task::block_in_place(|| consumer.unsubscribe());
 }
 
 fn to_partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
@@ -174,7 +208,8 @@ fn to_partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
 }
 
 struct KafkaConsumer {
-    consumer: StreamConsumer<RebalanceEvents>,
+    /// Shared only with `leave_after_join`, once closed.
+    consumer: Arc<StreamConsumer<RebalanceEvents>>,
     events: mpsc::UnboundedReceiver<Assignment>,
     assigned: HashSet<TopicPartition>,
     /// The last consumer condition logged, so a repeating one is logged once.
@@ -265,7 +300,12 @@ impl LogConsumer for KafkaConsumer {
     }
 
     async fn close(&mut self) {
-        let consumer = &self.consumer;
-        tokio::task::block_in_place(|| consumer.unsubscribe());
+        if self.consumer.context().joining() {
+            // In the background: the task stops now, the consumer leaves later.
+            tokio::spawn(leave_after_join(self.consumer.clone()));
+        } else {
+            let consumer = &self.consumer;
+            tokio::task::block_in_place(|| consumer.unsubscribe());
+        }
     }
 }
