@@ -1,6 +1,6 @@
 //! The log on a Kafka cluster, through librdkafka.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers as _, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::config::worker::WorkerConfig;
 use super::{Ack, Assignment, Full, Log, LogConsumer, LogKind, LogProducer, LogRecord, ProduceRecord, Subscription};
@@ -27,6 +27,7 @@ pub struct KafkaLog {
     producer: Props,
     consumer: Props,
     admin: Props,
+    leaving: Arc<Leaving>,
 }
 
 impl KafkaLog {
@@ -35,6 +36,7 @@ impl KafkaLog {
             producer: worker.client_props("producer."),
             consumer: worker.client_props("consumer."),
             admin: worker.client_props("admin."),
+            leaving: Arc::default(),
         }
     }
 
@@ -77,7 +79,7 @@ impl Log for KafkaLog {
             Subscription::Regex(re) => consumer.subscribe(&[format!("^(?:{re})$").as_str()]),
         }
         .map_err(|e| kafka_error("Cannot subscribe", e))?;
-        Ok(Box::new(KafkaConsumer { consumer: Arc::new(consumer), events: rx, assigned: HashSet::new(), last_warning: None }))
+        Ok(Box::new(KafkaConsumer { consumer: Arc::new(consumer), group: group.to_owned(), leaving: self.leaving.clone(), events: rx, assigned: HashSet::new(), last_warning: None }))
     }
 
     async fn cluster_id(&self) -> String {
@@ -92,12 +94,15 @@ impl Log for KafkaLog {
     }
 
     async fn alter_committed(&self, group: &str, offsets: Vec<(String, i32, i64)>) -> Result<()> {
+        // Only an empty group takes offsets from outside.
+        self.leaving.wait(group).await;
         let client = self.merged(&self.consumer, &Props::new());
         let group = group.to_owned();
         blocking(move || groups::alter(&client, &group, &offsets)).await
     }
 
     async fn reset_committed(&self, group: &str) -> Result<()> {
+        self.leaving.wait(group).await;
         groups::reset(&self.merged(&self.admin, &Props::new()), group).await
     }
 }
@@ -184,6 +189,57 @@ impl ConsumerContext for RebalanceEvents {
     }
 }
 
+/// The consumers still leaving their groups after a join, by group.
+#[derive(Default)]
+struct Leaving {
+    groups: std::sync::Mutex<HashMap<String, usize>>,
+    changed: Notify,
+}
+
+impl Leaving {
+    fn count(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.groups.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn add(self: &Arc<Self>, group: &str) -> LeavingGuard {
+        *self.count().entry(group.to_owned()).or_default() += 1;
+        LeavingGuard { leaving: self.clone(), group: group.to_owned() }
+    }
+
+    /// Waits until no consumer of `group` is still in it after its close
+    /// (at most `JOIN_WAIT`).
+    async fn wait(&self, group: &str) {
+        let deadline = tokio::time::Instant::now() + JOIN_WAIT;
+        loop {
+            // Created before the look, so no change between the two is missed.
+            let changed = self.changed.notified();
+            if !self.count().contains_key(group) || tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// One consumer leaving its group; its drop says it is gone.
+struct LeavingGuard {
+    leaving: Arc<Leaving>,
+    group: String,
+}
+
+impl Drop for LeavingGuard {
+    fn drop(&mut self) {
+        let mut count = self.leaving.count();
+        if let Some(n) = count.get_mut(&self.group) {
+            *n -= 1;
+            if *n == 0 {
+                count.remove(&self.group);
+            }
+        }
+        drop(count);
+        self.leaving.changed.notify_waiters();
+    }
+}
+
 /// How long a closed consumer may stay to finish a join under way.
 const JOIN_WAIT: Duration = Duration::from_secs(60);
 
@@ -194,13 +250,15 @@ const JOIN_WAIT: Duration = Duration::from_secs(60);
 /// ever assigned anything. Left after the join, the group rebalances as
 /// usual. What the consumer reads meanwhile is dropped uncommitted, so the
 /// group's next member reads it.
-async fn leave_after_join(consumer: Arc<StreamConsumer<RebalanceEvents>>) {
+async fn leave_after_join(consumer: Arc<StreamConsumer<RebalanceEvents>>, _leaving: LeavingGuard) {
     let deadline = tokio::time::Instant::now() + JOIN_WAIT;
     while consumer.context().joining() && tokio::time::Instant::now() < deadline {
         // Polling serves the rebalance callbacks.
         let _ = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await;
     }
     tokio::task::block_in_place(|| consumer.unsubscribe());
+    // Gone before the guard says so.
+    drop(consumer);
 }
 
 fn to_partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
@@ -210,6 +268,8 @@ fn to_partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
 struct KafkaConsumer {
     /// Shared only with `leave_after_join`, once closed.
     consumer: Arc<StreamConsumer<RebalanceEvents>>,
+    group: String,
+    leaving: Arc<Leaving>,
     events: mpsc::UnboundedReceiver<Assignment>,
     assigned: HashSet<TopicPartition>,
     /// The last consumer condition logged, so a repeating one is logged once.
@@ -302,7 +362,8 @@ impl LogConsumer for KafkaConsumer {
     async fn close(&mut self) {
         if self.consumer.context().joining() {
             // In the background: the task stops now, the consumer leaves later.
-            tokio::spawn(leave_after_join(self.consumer.clone()));
+            let guard = self.leaving.add(&self.group);
+            tokio::spawn(leave_after_join(self.consumer.clone(), guard));
         } else {
             let consumer = &self.consumer;
             tokio::task::block_in_place(|| consumer.unsubscribe());
