@@ -186,6 +186,11 @@ impl DistributedHerder {
                 }
             };
             synced_generation = joined.generation;
+            // A worker stopping starts nothing more: a task started now would
+            // be stopped at once, its consumer leaving a group that is still forming.
+            if *stop.borrow() {
+                break 'rebalance;
+            }
             // Heartbeats start at once: applying the assignment may take a while.
             let role = if joined.is_leader() {
                 Role::Leader { members: joined.members.iter().map(|(id, _)| id.clone()).collect() }
