@@ -13,7 +13,8 @@ pub enum ColumnKind {
     Int16,
     Int32,
     Int64,
-    /// BIGINT UNSIGNED: wider than int64, carried as a Decimal of scale 0.
+    /// BIGINT UNSIGNED: int64 as Confluent maps it, or a Decimal of scale 0
+    /// per `bigint.unsigned.handling.mode`.
     UInt64,
     Float32,
     Float64,
@@ -26,7 +27,11 @@ pub enum ColumnKind {
     Bytes,
     /// BIT(n) with n > 1, as an unsigned number.
     Bits(u32),
-    /// YEAR: the year number.
+    /// MySQL BIT(n) of one byte (n ≤ 8): int8, the byte as Connector/J
+    /// reads it (b'11111111' is -1), as Confluent maps it.
+    BitByte,
+    /// YEAR: Connect Date of its first day, as Connector/J reads YEAR
+    /// (`yearIsDateType`) and Confluent maps it.
     Year,
     Date,
     Time,
@@ -69,6 +74,70 @@ impl NumericMapping {
     }
 }
 
+/// `bigint.unsigned.handling.mode`, as Debezium names it: `long` is
+/// Confluent's int64 (a value above 2^63-1 fails the task), `precise` a
+/// Decimal of scale 0 that holds every value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnsignedBigint {
+    #[default]
+    Long,
+    Precise,
+}
+
+impl UnsignedBigint {
+    pub const KEY: &'static str = "bigint.unsigned.handling.mode";
+    pub const NAMES: [&'static str; 2] = ["long", "precise"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "long" => Some(Self::Long),
+            "precise" => Some(Self::Precise),
+            _ => None,
+        }
+    }
+}
+
+/// `time.handling.mode`: `connect` is Connect's Time (a time of day, as
+/// Confluent maps TIME); `microseconds` an int64 duration named
+/// `io.debezium.time.MicroTime`, which also holds MySQL's TIME values
+/// outside one day (`-838:59:59` to `838:59:59`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeMapping {
+    #[default]
+    Connect,
+    Microseconds,
+}
+
+impl TimeMapping {
+    pub const KEY: &'static str = "time.handling.mode";
+    pub const NAMES: [&'static str; 2] = ["connect", "microseconds"];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "connect" => Some(Self::Connect),
+            "microseconds" => Some(Self::Microseconds),
+            _ => None,
+        }
+    }
+}
+
+/// The source's type-mapping keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapping {
+    pub numeric: NumericMapping,
+    pub unsigned_bigint: UnsignedBigint,
+    pub time: TimeMapping,
+}
+
+impl Default for Mapping {
+    fn default() -> Self {
+        Self { numeric: NumericMapping::None, unsigned_bigint: UnsignedBigint::default(), time: TimeMapping::default() }
+    }
+}
+
+/// Debezium's name for a time as microseconds (past midnight, or a duration).
+pub const MICRO_TIME: &str = "io.debezium.time.MicroTime";
+
 /// The Connect value a column becomes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
@@ -85,6 +154,8 @@ pub enum Target {
     Bytes,
     Date,
     Time,
+    /// int64 microseconds ([`MICRO_TIME`]).
+    MicroTime,
     Timestamp,
 }
 
@@ -103,22 +174,25 @@ fn integer_for(precision: u32) -> Target {
 }
 
 /// Where a column goes, or `None` when it cannot be mapped.
-pub fn target(kind: &ColumnKind, numeric: NumericMapping) -> Option<Target> {
+pub fn target(kind: &ColumnKind, mapping: Mapping) -> Option<Target> {
     Some(match kind {
         ColumnKind::Boolean => Target::Boolean,
         ColumnKind::Int8 => Target::Int8,
         ColumnKind::Int16 => Target::Int16,
         ColumnKind::Int32 => Target::Int32,
         ColumnKind::Int64 | ColumnKind::Bits(_) => Target::Int64,
-        ColumnKind::UInt64 => Target::Decimal(0),
-        ColumnKind::Year => Target::Int16,
+        ColumnKind::BitByte => Target::Int8,
+        ColumnKind::UInt64 if mapping.unsigned_bigint == UnsignedBigint::Precise => Target::Decimal(0),
+        ColumnKind::UInt64 => Target::Int64,
+        ColumnKind::Year => Target::Date,
         ColumnKind::Float32 => Target::Float32,
         ColumnKind::Float64 => Target::Float64,
         ColumnKind::Decimal { scale, .. } => Target::Decimal(*scale),
-        ColumnKind::Numeric { precision, scale } => numeric_target(*precision, *scale, numeric),
+        ColumnKind::Numeric { precision, scale } => numeric_target(*precision, *scale, mapping.numeric),
         ColumnKind::String => Target::String,
         ColumnKind::Bytes => Target::Bytes,
         ColumnKind::Date => Target::Date,
+        ColumnKind::Time if mapping.time == TimeMapping::Microseconds => Target::MicroTime,
         ColumnKind::Time => Target::Time,
         ColumnKind::LocalTimestamp | ColumnKind::Timestamp => Target::Timestamp,
         ColumnKind::Unsupported(_) => return None,
@@ -162,6 +236,7 @@ pub fn field_schema(column: &Column, target: Target) -> SchemaRef {
         Target::Bytes => SchemaBuilder::new(SchemaType::Bytes),
         Target::Date => logical::date_builder(),
         Target::Time => logical::time_builder(),
+        Target::MicroTime => SchemaBuilder::new(SchemaType::Int64).name(MICRO_TIME).version(1),
         Target::Timestamp => logical::timestamp_builder(),
     };
     if column.nullable {
@@ -175,9 +250,14 @@ pub fn field_schema(column: &Column, target: Target) -> SchemaRef {
 mod tests {
     use super::*;
 
+    fn numeric(numeric: NumericMapping) -> Mapping {
+        Mapping { numeric, ..Mapping::default() }
+    }
+
     #[test]
     fn numeric_mapping_follows_confluent() {
         use NumericMapping::*;
+        let target = |kind: &ColumnKind, m| super::target(kind, numeric(m));
         let n = |p, s| ColumnKind::Numeric { precision: p, scale: s };
         assert_eq!(target(&n(10, 2), None), Some(Target::Decimal(2)));
         assert_eq!(target(&n(5, 0), BestFit), Some(Target::Int32));
@@ -194,6 +274,22 @@ mod tests {
         // MySQL DECIMAL ignores numeric.mapping, as with Confluent.
         assert_eq!(target(&ColumnKind::Decimal { precision: 5, scale: 0 }, BestFit), Some(Target::Decimal(0)));
         assert_eq!(target(&ColumnKind::Unsupported("geometry".into()), None), Option::None);
+    }
+
+    #[test]
+    fn unsigned_bigint_and_time_follow_their_keys() {
+        let by_default = Mapping::default();
+        assert_eq!(target(&ColumnKind::UInt64, by_default), Some(Target::Int64), "Confluent's int64");
+        let precise = Mapping { unsigned_bigint: UnsignedBigint::Precise, ..by_default };
+        assert_eq!(target(&ColumnKind::UInt64, precise), Some(Target::Decimal(0)));
+        assert_eq!(target(&ColumnKind::Time, by_default), Some(Target::Time));
+        let micros = Mapping { time: TimeMapping::Microseconds, ..by_default };
+        assert_eq!(target(&ColumnKind::Time, micros), Some(Target::MicroTime));
+        let c = Column { name: "t".into(), kind: ColumnKind::Time, nullable: false };
+        let s = field_schema(&c, Target::MicroTime);
+        assert_eq!((s.kind, s.name.as_deref(), s.version), (SchemaType::Int64, Some(MICRO_TIME), Some(1)));
+        assert_eq!(UnsignedBigint::parse("PRECISE"), Some(UnsignedBigint::Precise));
+        assert_eq!(TimeMapping::parse("adaptive"), None);
     }
 
     #[test]

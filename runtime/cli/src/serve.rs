@@ -36,7 +36,7 @@ pub async fn listen(config: &WorkerConfig) -> Result<Listening, String> {
 
 /// `GET /`'s answer before the Kafka cluster id is known.
 pub fn server_info(log: &dyn Log) -> ServerInfo {
-    ServerInfo { version: ferry_runtime::VERSION.to_owned(), commit: env!("CARGO_PKG_VERSION").to_owned(), kafka_cluster_id: None, log: log.kind().name() }
+    ServerInfo { version: ferry_runtime::VERSION.to_owned(), commit: env!("FERRY_COMMIT").to_owned(), kafka_cluster_id: None, log: log.kind().name() }
 }
 
 /// The REST API being served.

@@ -325,6 +325,11 @@ pub fn out_of_range(column: &str, value: impl std::fmt::Display, target: &str) -
     ConnectError::data(format!("Column '{column}' holds {value}, which does not fit {target}"))
 }
 
+/// As [`out_of_range`], with the setting that would carry the value.
+pub fn out_of_range_because(column: &str, value: impl std::fmt::Display, target: &str, fix: &str) -> ConnectError {
+    ConnectError::data(format!("Column '{column}' holds {value}, which does not fit {target}: {fix}"))
+}
+
 pub fn transaction_isolation(mode: &str) -> std::result::Result<Option<&'static str>, String> {
     Ok(match mode {
         "DEFAULT" => None,

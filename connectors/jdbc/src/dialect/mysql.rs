@@ -11,8 +11,8 @@ use mysql_async::consts::{ColumnFlags, ColumnType};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, Params, Row, Statement, Value as My};
 
-use super::{db_error, out_of_range, ConnectOptions, DialectKind, FieldPlan, Param, RowSender, TableColumn, TableId};
-use crate::column::{Column, ColumnKind, Target};
+use super::{db_error, out_of_range, out_of_range_because, ConnectOptions, DialectKind, FieldPlan, Param, RowSender, TableColumn, TableId};
+use crate::column::{Column, ColumnKind, Target, TimeMapping, UnsignedBigint};
 use crate::convert;
 
 mod write;
@@ -105,7 +105,7 @@ impl MySqlDb {
 
     pub async fn prepare(&mut self, sql: &str) -> Result<(Vec<Column>, Statement)> {
         let stmt = self.conn.prep(sql).await.map_err(|e| db_error(&format!("Cannot prepare `{sql}`"), e))?;
-        let columns = stmt.columns().iter().map(column).collect();
+        let columns = stmt.columns().iter().map(|c| column(c, self.dialect)).collect();
         Ok((columns, stmt))
     }
 
@@ -161,16 +161,24 @@ fn datetime(at: NaiveDateTime) -> My {
     )
 }
 
-fn column(c: &mysql_async::Column) -> Column {
+/// A result column as Confluent's connector sees it through the JDBC
+/// driver its URL names: Connector/J for `jdbc:mysql:` (TINYINT(1) and
+/// BIT(1) read as numbers), MariaDB Connector/J for `jdbc:mariadb:`
+/// (both read as booleans).
+fn column(c: &mysql_async::Column, dialect: DialectKind) -> Column {
     use ColumnType::*;
     let flags = c.flags();
     let unsigned = flags.contains(ColumnFlags::UNSIGNED_FLAG);
     let binary = c.character_set() == BINARY_CHARSET;
+    let mariadb = dialect == DialectKind::MariaDb;
     let kind = match c.column_type() {
+        MYSQL_TYPE_TINY if mariadb && c.column_length() == 1 => ColumnKind::Boolean,
         MYSQL_TYPE_TINY if unsigned => ColumnKind::Int16,
         MYSQL_TYPE_TINY => ColumnKind::Int8,
         MYSQL_TYPE_SHORT if unsigned => ColumnKind::Int32,
         MYSQL_TYPE_SHORT => ColumnKind::Int16,
+        // Connector/J reports MEDIUMINT as INTEGER, which Confluent widens to int64 when unsigned.
+        MYSQL_TYPE_INT24 if unsigned => ColumnKind::Int64,
         MYSQL_TYPE_INT24 => ColumnKind::Int32,
         MYSQL_TYPE_LONG if unsigned => ColumnKind::Int64,
         MYSQL_TYPE_LONG => ColumnKind::Int32,
@@ -189,7 +197,8 @@ fn column(c: &mysql_async::Column) -> Column {
         MYSQL_TYPE_TIME | MYSQL_TYPE_TIME2 => ColumnKind::Time,
         MYSQL_TYPE_DATETIME | MYSQL_TYPE_DATETIME2 => ColumnKind::LocalTimestamp,
         MYSQL_TYPE_TIMESTAMP | MYSQL_TYPE_TIMESTAMP2 => ColumnKind::Timestamp,
-        MYSQL_TYPE_BIT if c.column_length() == 1 => ColumnKind::Boolean,
+        MYSQL_TYPE_BIT if mariadb && c.column_length() == 1 => ColumnKind::Boolean,
+        MYSQL_TYPE_BIT if c.column_length() <= 8 => ColumnKind::BitByte,
         MYSQL_TYPE_BIT => ColumnKind::Bits(c.column_length()),
         MYSQL_TYPE_JSON => ColumnKind::String,
         MYSQL_TYPE_VARCHAR | MYSQL_TYPE_VAR_STRING | MYSQL_TYPE_STRING | MYSQL_TYPE_ENUM | MYSQL_TYPE_SET
@@ -218,11 +227,19 @@ fn decode_row(mut row: Row, plan: &[FieldPlan], columns: &[mysql_async::Column],
 fn decode(raw: My, f: &FieldPlan, name: &str, tz: Tz) -> Result<Value> {
     Ok(match raw {
         My::NULL => Value::Null,
+        My::Int(0) | My::UInt(0) if f.kind == ColumnKind::Year => Value::Null, // YEAR 0000: no date, as zero dates
+        My::Int(i) if f.kind == ColumnKind::Year => year(i, name)?,
+        My::UInt(u) if f.kind == ColumnKind::Year => year(i64::try_from(u).unwrap_or(i64::MAX), name)?,
         My::Int(i) => convert::int_to(i128::from(i), f.target, name)?,
+        My::UInt(u) if f.kind == ColumnKind::UInt64 && f.target == Target::Int64 && i64::try_from(u).is_err() => {
+            let hint = format!("set {}=precise to write BIGINT UNSIGNED columns as Decimal, which holds every value", UnsignedBigint::KEY);
+            return Err(out_of_range_because(name, u, "int64", &hint));
+        }
         My::UInt(u) => convert::int_to(i128::from(u), f.target, name)?,
         My::Float(x) => convert::float_to(f64::from(x), f.target, name)?,
         My::Double(x) => convert::float_to(x, f.target, name)?,
         My::Bytes(b) => match &f.kind {
+            ColumnKind::BitByte => Value::Int8(i8::from_be_bytes([b.last().copied().unwrap_or_default()])),
             ColumnKind::Bits(_) | ColumnKind::Boolean => {
                 let n = b.iter().fold(0u128, |acc, byte| (acc << 8) | u128::from(*byte));
                 if f.target == Target::Boolean {
@@ -248,13 +265,32 @@ fn decode(raw: My, f: &FieldPlan, name: &str, tz: Tz) -> Result<Value> {
             }
         }
         My::Time(negative, days, h, mi, s, us) => {
+            if f.target == Target::MicroTime {
+                let seconds = (i64::from(days) * 24 + i64::from(h)) * 3600 + i64::from(mi) * 60 + i64::from(s);
+                let micros = seconds * 1_000_000 + i64::from(us);
+                return Ok(Value::Int64(if negative { -micros } else { micros }));
+            }
             if negative || days > 0 {
                 let sign = if negative { "-" } else { "" };
-                return Err(out_of_range(name, format!("{sign}{}:{mi:02}:{s:02}", u32::from(h) + days * 24), "Connect's Time (one day)"));
+                let text = format!("{sign}{}:{mi:02}:{s:02}", u32::from(h) + days * 24);
+                let hint = format!(
+                    "set {}=microseconds to write TIME columns as int64 microseconds (io.debezium.time.MicroTime), which holds any MySQL TIME",
+                    TimeMapping::KEY
+                );
+                return Err(out_of_range_because(name, text, "Connect's Time (one day)", &hint));
             }
             let t = NaiveTime::from_hms_micro_opt(u32::from(h), u32::from(mi), u32::from(s), us)
                 .ok_or_else(|| out_of_range(name, format!("{h}:{mi}:{s}"), "a time of day"))?;
             Value::Time(t)
         }
     })
+}
+
+/// YEAR as Connector/J reads it: the first day of the year.
+fn year(y: i64, column: &str) -> Result<Value> {
+    i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+        .map(Value::Date)
+        .ok_or_else(|| out_of_range(column, y, "a year"))
 }

@@ -246,6 +246,8 @@ fn decode(ty: &Type, b: &[u8], f: &FieldPlan, name: &str, tz: Tz) -> Result<Valu
         },
         ColumnKind::Bytes => Value::Bytes(b.to_vec()),
         ColumnKind::Date => Value::Date(NaiveDate::from_sql(ty, b).map_err(bad)?),
+        // PostgreSQL sends TIME as microseconds since midnight (24:00:00 included).
+        ColumnKind::Time if f.target == Target::MicroTime => Value::Int64(i64::from_sql(&Type::INT8, b).map_err(bad)?),
         ColumnKind::Time => Value::Time(NaiveTime::from_sql(ty, b).map_err(bad)?),
         ColumnKind::LocalTimestamp => Value::Timestamp(convert::local_to_utc(NaiveDateTime::from_sql(ty, b).map_err(bad)?, tz)),
         ColumnKind::Timestamp => Value::Timestamp(DateTime::<Utc>::from_sql(ty, b).map_err(bad)?),

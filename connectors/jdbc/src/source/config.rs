@@ -6,7 +6,7 @@ use ferry_api::config::{ConfigDef, ConfigType as T, DefaultValue as D, Importanc
 use ferry_api::{ConnectError, Result};
 
 use super::sql::Mode;
-use crate::column::NumericMapping;
+use crate::column::{Mapping, NumericMapping, TimeMapping, UnsignedBigint};
 use crate::connection::{self, key, ms, val, Connection};
 pub use crate::connection::{CONNECTION_URL, DB_TIMEZONE};
 use crate::dialect::{transaction_isolation, ConnectOptions};
@@ -36,6 +36,8 @@ pub fn config_def() -> ConfigDef {
         .define(key("table.types", T::List, val("TABLE"), I::Low, "Types of tables to copy: TABLE, VIEW."))
         .define(key("numeric.mapping", T::String, D::Null, I::Low, "Map NUMERIC values by precision and optionally scale: none, best_fit, best_fit_eager_double, precision_only.").validator(Validator::OneOfIgnoreCase(NumericMapping::NAMES.to_vec())))
         .define(key("numeric.precision.mapping", T::Boolean, val("false"), I::Low, "Deprecated: numeric.mapping=precision_only."))
+        .define(key(UnsignedBigint::KEY, T::String, val("long"), I::Low, "MySQL/MariaDB BIGINT UNSIGNED columns: 'long' writes int64, as Confluent's connector does (a value above 9223372036854775807 fails the task); 'precise' writes a Decimal of scale 0 that holds every value.").validator(Validator::OneOfIgnoreCase(UnsignedBigint::NAMES.to_vec())))
+        .define(key(TimeMapping::KEY, T::String, val("connect"), I::Low, "TIME columns: 'connect' writes Connect's Time, a time of day, as Confluent's connector does (a MySQL/MariaDB TIME outside 00:00-24:00 fails the task); 'microseconds' writes an int64 of microseconds named io.debezium.time.MicroTime, which holds any MySQL TIME from -838:59:59 to 838:59:59.").validator(Validator::OneOfIgnoreCase(TimeMapping::NAMES.to_vec())))
         .define(key(MODE, T::String, val(""), I::High, "The mode for updating a table each time it is polled: bulk, incrementing, timestamp, timestamp+incrementing.").validator(Validator::OneOf(vec!["", "bulk", "timestamp", "incrementing", "timestamp+incrementing"])))
         .define(key(INCREMENTING_COLUMN, T::String, val(""), I::Medium, "The name of the strictly incrementing column to detect new rows. Empty: the table's auto-increment column."))
         .define(key(TIMESTAMP_COLUMN, T::List, val(""), I::Medium, "Timestamp columns detecting new or modified rows; several: the first non-null (COALESCE)."))
@@ -71,7 +73,7 @@ pub struct SourceConfig {
     pub include: Vec<regex::Regex>,
     pub exclude: Vec<regex::Regex>,
     pub table_types: Vec<String>,
-    pub numeric_mapping: NumericMapping,
+    pub mapping: Mapping,
     pub mode: Mode,
     pub incrementing_column: String,
     pub timestamp_columns: Vec<String>,
@@ -125,7 +127,11 @@ impl SourceConfig {
             include: regexes(c.list(TABLE_INCLUDE), TABLE_INCLUDE)?,
             exclude: regexes(c.list(TABLE_EXCLUDE), TABLE_EXCLUDE)?,
             table_types: c.list("table.types"),
-            numeric_mapping,
+            mapping: Mapping {
+                numeric: numeric_mapping,
+                unsigned_bigint: c.string(UnsignedBigint::KEY).as_deref().and_then(UnsignedBigint::parse).unwrap_or_default(),
+                time: c.string(TimeMapping::KEY).as_deref().and_then(TimeMapping::parse).unwrap_or_default(),
+            },
             mode,
             incrementing_column: c.string(INCREMENTING_COLUMN).unwrap_or_default(),
             timestamp_columns: c.list(TIMESTAMP_COLUMN),

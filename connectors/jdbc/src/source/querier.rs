@@ -69,7 +69,7 @@ impl Querier {
         }
         let mut fields = Vec::new();
         for (index, column) in prepared.columns.iter().enumerate() {
-            match target(&column.kind, config.numeric_mapping) {
+            match target(&column.kind, config.mapping) {
                 Some(t) => {
                     builder = builder.field(column.name.clone(), field_schema(column, t));
                     fields.push((FieldPlan { index, kind: column.kind.clone(), target: t }, column.name.clone()));

@@ -74,7 +74,9 @@ pub async fn validate(registry: &Registry, props: &Props) -> HerderResult<(Conne
         }
     }
     let error_count = configs.iter().map(|(_, v)| v.errors.len()).sum();
-    Ok((kind, ConfigInfos { name: plugin.class.to_owned(), error_count, groups, configs }))
+    // Named as the request named the class (an alias stays an alias), as Connect answers.
+    let name = props.get("connector.class").map_or(plugin.class, String::as_str).to_owned();
+    Ok((kind, ConfigInfos { name, error_count, groups, configs }))
 }
 
 /// The 400 answer for an invalid config, worded as Connect words it.
@@ -114,6 +116,7 @@ pub async fn validate_for_plugin(r: &Registry, plugin: &str, mut config: Props) 
             return Err(HerderError::BadRequest(format!("Included connector type {class} does not match request type {plugin}")));
         }
     }
-    config.entry("connector.class".into()).or_insert_with(|| from_path.class.to_owned());
+    // Beyond Connect, which refuses a body without the class: the path names it.
+    config.entry("connector.class".into()).or_insert_with(|| plugin.to_owned());
     Ok(validate(r, &config).await?.1)
 }
