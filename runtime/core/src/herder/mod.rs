@@ -21,6 +21,10 @@ use ferry_api::config::Props;
 
 use crate::plugins::{PluginInfo, Registry};
 
+/// How long a pause waits for a connector's tasks to report PAUSED before
+/// the connector does; a task busy in a long call reports it when it returns.
+pub(crate) const PAUSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub type HerderResult<T> = Result<T, HerderError>;
 
 /// Operations on connectors, shaped like Kafka Connect's REST resources.

@@ -409,8 +409,11 @@ impl Herder for StandaloneHerder {
             }
             (TargetState::Stopped, _) => self.start_entry(name, entry).await,
             (_, TargetState::Paused) => {
-                status.set_connector(name, State::Paused, None);
+                // The connector reads PAUSED once its tasks do, as Connect reports them together.
                 entry.tasks.values().for_each(|t| t.set_target(TaskTarget::Pause));
+                let ids: Vec<TaskId> = entry.tasks.keys().map(|i| TaskId::new(name, *i)).collect();
+                status.wait_for_tasks(&ids, State::Running, PAUSE_WAIT).await;
+                status.set_connector(name, State::Paused, None);
             }
             (_, TargetState::Started) => {
                 if entry.instance.is_some() {

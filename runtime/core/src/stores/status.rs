@@ -6,12 +6,13 @@ use std::sync::Mutex;
 
 use crate::herder::{State, StateInfo, TaskId};
 
-#[derive(Default)]
 pub struct StatusStore {
     worker_id: String,
     inner: Mutex<Inner>,
     /// Changes whenever topics are forgotten, so tasks note them again.
     topic_epoch: AtomicU64,
+    /// Bumped by every task state change, for [`StatusStore::wait_for_tasks`].
+    task_changes: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Default)]
@@ -24,7 +25,7 @@ struct Inner {
 
 impl StatusStore {
     pub fn new(worker_id: String) -> Self {
-        Self { worker_id, inner: Mutex::default(), topic_epoch: AtomicU64::new(0) }
+        Self { worker_id, inner: Mutex::default(), topic_epoch: AtomicU64::new(0), task_changes: tokio::sync::watch::Sender::new(0) }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -43,6 +44,22 @@ impl StatusStore {
     pub fn set_task(&self, id: &TaskId, state: State, trace: Option<String>) {
         let info = self.info(state, trace);
         self.lock().tasks.insert(id.clone(), info);
+        self.task_changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Waits until no task of `ids` is in state `leaving` (or `timeout` passes):
+    /// a herder reports a connector PAUSED once its tasks are.
+    pub async fn wait_for_tasks(&self, ids: &[TaskId], leaving: State, timeout: std::time::Duration) {
+        let mut changes = self.task_changes.subscribe();
+        let settled = |s: &Self| ids.iter().all(|id| s.task(id).is_none_or(|t| t.state != leaving));
+        let _ = tokio::time::timeout(timeout, async {
+            while !settled(self) {
+                if changes.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await;
     }
 
     pub fn connector(&self, name: &str) -> Option<StateInfo> {

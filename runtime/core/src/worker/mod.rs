@@ -172,7 +172,3 @@ async fn wait_while_paused(control: &mut watch::Receiver<TaskTarget>) -> TaskTar
     }
 }
 
-/// Resolves when the target becomes `Stop` (or the herder is gone).
-async fn stop_requested(control: &mut watch::Receiver<TaskTarget>) {
-    let _ = control.wait_for(|t| *t == TaskTarget::Stop).await;
-}

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::convert_record::deserialize;
 use super::errors::{ErrorHandler, ErrorPolicy, Stage, TaskReporter};
-use super::{report, stop_requested, wait_while_paused, TaskTarget, TopicsSeen, Worker};
+use super::{report, wait_while_paused, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
@@ -141,10 +141,43 @@ impl SinkTaskRunner {
             if self.last_commit.elapsed() >= self.worker.config.offset_flush_interval {
                 self.commit().await?;
             }
-            let records = tokio::select! {
-                _ = stop_requested(&mut self.control) => return Ok(()),
-                polled = self.consumer.poll(MAX_BATCH, POLL_WAIT) => polled?,
+            // A pause during the poll takes effect at once: the task reads
+            // PAUSED, and the records the poll returns wait for the resume.
+            let mut paused = false;
+            let mut records = {
+                let poll = self.consumer.poll(MAX_BATCH, POLL_WAIT);
+                tokio::pin!(poll);
+                loop {
+                    tokio::select! {
+                        polled = &mut poll => break polled?,
+                        changed = self.control.changed() => {
+                            let target = if changed.is_ok() { *self.control.borrow_and_update() } else { TaskTarget::Stop };
+                            match target {
+                                TaskTarget::Stop => return Ok(()),
+                                TaskTarget::Pause if !paused => {
+                                    paused = true;
+                                    status.set_task(&self.id, State::Paused, None);
+                                }
+                                TaskTarget::Run if paused => {
+                                    paused = false;
+                                    status.set_task(&self.id, State::Running, None);
+                                }
+                                TaskTarget::Pause | TaskTarget::Run => {}
+                            }
+                        }
+                    }
+                }
             };
+            if paused {
+                self.commit().await?;
+                if wait_while_paused(&mut self.control).await == TaskTarget::Stop {
+                    return Ok(());
+                }
+                status.set_task(&self.id, State::Running, None);
+                // Partitions revoked meanwhile are another member's now; it reads them again.
+                self.handle_rebalances().await?;
+                records.retain(|r| self.assigned.is_empty() || self.assigned.contains(&TopicPartition { topic: r.topic.clone(), partition: r.partition }));
+            }
             if records.is_empty() {
                 continue;
             }

@@ -13,7 +13,7 @@ use futures::FutureExt;
 use tokio::sync::watch;
 
 use super::convert_record::serialize;
-use super::{report, stop_requested, wait_while_paused, TaskTarget, TopicsSeen, Worker};
+use super::{report, wait_while_paused, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
@@ -115,14 +115,34 @@ impl SourceTaskRunner {
             // data, so what the broker acknowledged is never held back by
             // a quiet source.
             let mut stored = false;
+            // A pause during a poll takes effect at once: the task reads
+            // PAUSED, and what the poll returns waits for the resume. The
+            // poll itself runs on, so a connector never loses what it read.
+            let mut paused = false;
             let records = {
                 let poll = self.task.poll();
                 tokio::pin!(poll);
                 loop {
                     let due = self.last_flush + self.worker.config.offset_flush_interval;
                     tokio::select! {
-                        _ = stop_requested(&mut self.control) => return Ok(()),
                         polled = &mut poll => break polled?,
+                        changed = self.control.changed() => {
+                            let target = if changed.is_ok() { *self.control.borrow_and_update() } else { TaskTarget::Stop };
+                            match target {
+                                TaskTarget::Stop => return Ok(()),
+                                TaskTarget::Pause if !paused => {
+                                    paused = true;
+                                    self.last_flush = Instant::now();
+                                    stored |= store_offsets(&self.worker, &self.id, &mut self.pending).await?;
+                                    status.set_task(&self.id, State::Paused, None);
+                                }
+                                TaskTarget::Run if paused => {
+                                    paused = false;
+                                    status.set_task(&self.id, State::Running, None);
+                                }
+                                TaskTarget::Pause | TaskTarget::Run => {}
+                            }
+                        }
                         _ = tokio::time::sleep_until(due.into()) => {
                             self.last_flush = Instant::now();
                             stored |= store_offsets(&self.worker, &self.id, &mut self.pending).await?;
@@ -130,6 +150,12 @@ impl SourceTaskRunner {
                     }
                 }
             };
+            if paused {
+                if wait_while_paused(&mut self.control).await == TaskTarget::Stop {
+                    return Ok(());
+                }
+                status.set_task(&self.id, State::Running, None);
+            }
             if stored {
                 self.task.commit().await?;
             }

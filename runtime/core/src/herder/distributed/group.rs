@@ -4,7 +4,6 @@
 //! beside it, on their own connection (`distributed::group_watch`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,7 +118,7 @@ impl DistributedHerder {
         let mut renamed_from: Option<String> = None;
         'rebalance: while !*stop.borrow() {
             tracing::debug!("rebalance starts");
-            self.rebalancing.store(true, Ordering::SeqCst);
+            self.rebalancing.send_replace(true);
             if let Err(e) = self.read_config().await {
                 tracing::warn!("cannot read the config topic: {}; trying again", e.trace());
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -221,7 +220,8 @@ impl DistributedHerder {
                 // What was freed goes to others in the round that follows at once.
                 continue;
             }
-            self.rebalancing.store(false, Ordering::SeqCst);
+            self.rebalancing.send_replace(false);
+            self.joined.send_replace(true);
             let mut handled_offset = self.shared().config.offset;
             let wanted = self.wanted();
             // Held work is the leader's to place when the delay ends: its join
@@ -287,7 +287,7 @@ impl DistributedHerder {
                 }
             }
         }
-        self.rebalancing.store(true, Ordering::SeqCst);
+        self.rebalancing.send_replace(true);
         let ran = local.status_keys();
         self.stop_all(&mut local).await;
         self.exchange_statuses(&mut local, true).await;

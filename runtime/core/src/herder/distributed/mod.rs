@@ -7,7 +7,9 @@
 //! As in Connect, config writes are the leader's: other workers answer
 //! [`HerderError::Elsewhere`] and the REST layer forwards the request; a
 //! task restart goes to the worker running the task. Pause and resume are
-//! written by any worker. During a rebalance writes are refused with 409.
+//! written by any worker. Requests that arrive before the worker's first
+//! assignment wait for it, as Connect's do; a write during a rebalance waits
+//! for its end (Connect refuses it with 409), both up to the request timeout.
 
 mod group;
 mod settings;
@@ -15,7 +17,6 @@ mod work;
 
 pub use settings::DistributedConfig;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
@@ -63,7 +64,9 @@ pub struct DistributedHerder {
     status_log: Mutex<TopicLog>,
     shared: std::sync::Mutex<Shared>,
     /// True from a rebalance's start until its assignment runs.
-    rebalancing: AtomicBool,
+    rebalancing: watch::Sender<bool>,
+    /// True once the first assignment ran: reads wait for it.
+    joined: watch::Sender<bool>,
     events: mpsc::UnboundedSender<super::context::Event>,
     commands: mpsc::UnboundedSender<work::Command>,
     stop: watch::Sender<bool>,
@@ -71,6 +74,8 @@ pub struct DistributedHerder {
 }
 
 const REBALANCING: &str = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
+/// How long a request waits for the group, as Connect's REST requests do.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 impl DistributedHerder {
     /// Opens the config and status topics (creating them when missing) and
@@ -90,7 +95,8 @@ impl DistributedHerder {
             config_log: Mutex::new(config_log),
             status_log: Mutex::new(status_log),
             shared: std::sync::Mutex::new(Shared { config: ConfigState::new(), statuses: StatusState::default(), generation: -1, leader: Leader::default() }),
-            rebalancing: AtomicBool::new(true),
+            rebalancing: watch::Sender::new(true),
+            joined: watch::Sender::new(false),
             events,
             commands,
             stop,
@@ -142,16 +148,34 @@ impl DistributedHerder {
         }
     }
 
-    fn check_not_rebalancing(&self) -> HerderResult<()> {
-        if self.rebalancing.load(Ordering::SeqCst) {
-            return Err(HerderError::Conflict(REBALANCING.to_owned()));
+    /// Waits until no rebalance is under way (up to the request timeout;
+    /// a stopping worker takes no more writes): 409 only after that.
+    async fn settled(&self) -> HerderResult<()> {
+        let mut rebalancing = self.rebalancing.subscribe();
+        let mut stop = self.stop.subscribe();
+        let settled = tokio::time::timeout(REQUEST_TIMEOUT, async {
+            tokio::select! {
+                r = rebalancing.wait_for(|r| !*r) => r.is_ok(),
+                _ = stop.wait_for(|s| *s) => false,
+            }
+        });
+        match settled.await {
+            Ok(true) => Ok(()),
+            _ => Err(HerderError::Conflict(REBALANCING.to_owned())),
         }
-        Ok(())
+    }
+
+    /// Waits for the worker's first assignment, so that reads answer from
+    /// the config topic as the group has it; after the request timeout,
+    /// from what has been read.
+    async fn joined(&self) {
+        let mut joined = self.joined.subscribe();
+        let _ = tokio::time::timeout(REQUEST_TIMEOUT, joined.wait_for(|j| *j)).await;
     }
 
     /// Config writes are the leader's; another worker has them forwarded there.
-    fn check_leader(&self) -> HerderResult<()> {
-        self.check_not_rebalancing()?;
+    async fn check_leader(&self) -> HerderResult<()> {
+        self.settled().await?;
         let leader = self.shared().leader.clone();
         if leader.is_self {
             Ok(())
@@ -162,7 +186,7 @@ impl DistributedHerder {
 
     /// Writes config records, then reads them back, so this worker's next read sees them.
     async fn write_config(&self, records: Vec<(String, Option<Vec<u8>>)>) -> HerderResult<()> {
-        self.check_not_rebalancing()?;
+        self.settled().await?;
         {
             let log = self.config_log.lock().await;
             for (key, value) in records {
@@ -179,14 +203,21 @@ impl DistributedHerder {
     }
 
     /// A connector as this worker has read it; reads are served from it, as in Connect.
-    fn known(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
+    fn known_now(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
         self.shared().config.connectors.get(name).cloned().ok_or_else(|| HerderError::connector_not_found(name))
     }
 
     /// A connector as the config topic has it, after catching up with it: for writes.
     async fn connector(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
+        self.joined().await;
         self.read_config().await?;
-        self.known(name)
+        self.known_now(name)
+    }
+
+    /// As [`Self::known_now`], once the worker has joined its group.
+    async fn known(&self, name: &str) -> HerderResult<config_log::ConnectorConfig> {
+        self.joined().await;
+        self.known_now(name)
     }
 
     fn info_of(&self, name: &str, c: &config_log::ConnectorConfig) -> ConnectorInfo {
@@ -237,20 +268,21 @@ impl Herder for DistributedHerder {
     }
 
     async fn connectors(&self) -> Vec<String> {
+        self.joined().await;
         self.shared().config.connectors.keys().cloned().collect()
     }
 
     async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
-        let c = self.known(name)?;
+        let c = self.known(name).await?;
         Ok(self.info_of(name, &c))
     }
 
     async fn connector_config(&self, name: &str) -> HerderResult<Props> {
-        Ok(self.known(name)?.config)
+        Ok(self.known(name).await?.config)
     }
 
     async fn put_connector_config(&self, name: &str, mut config: Props, allow_replace: bool, initial_state: Option<TargetState>) -> HerderResult<Created<ConnectorInfo>> {
-        self.check_leader()?;
+        self.check_leader().await?;
         config.insert("name".into(), name.to_owned());
         let (kind, infos) = validate(&self.worker.registry, &config).await?;
         if infos.error_count > 0 {
@@ -280,7 +312,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn delete_connector(&self, name: &str) -> HerderResult<()> {
-        self.check_leader()?;
+        self.check_leader().await?;
         self.connector(name).await?;
         self.write_config(vec![(config_log::connector_key(name), None)]).await?;
         tracing::info!(connector = %name, "connector deleted");
@@ -288,7 +320,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStatus> {
-        let c = self.known(name).map_err(|_| HerderError::NotFound(format!("No status found for connector {name}")))?;
+        let c = self.known(name).await.map_err(|_| HerderError::NotFound(format!("No status found for connector {name}")))?;
         let shared = self.shared();
         let of = |s: Option<&(StateInfo, i32)>| s.map(|s| s.0.clone()).unwrap_or_else(|| self.unassigned());
         Ok(ConnectorStatus {
@@ -301,7 +333,7 @@ impl Herder for DistributedHerder {
 
     async fn task_status(&self, id: &TaskId) -> HerderResult<TaskStatus> {
         let missing = || HerderError::NotFound(format!("No status found for task {id}"));
-        let c = self.known(&id.connector).map_err(|_| missing())?;
+        let c = self.known(&id.connector).await.map_err(|_| missing())?;
         if id.task as usize >= c.tasks.len() {
             return Err(missing());
         }
@@ -310,14 +342,14 @@ impl Herder for DistributedHerder {
     }
 
     async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
-        let c = self.known(name)?;
+        let c = self.known(name).await?;
         Ok(c.tasks.into_iter().enumerate().map(|(i, config)| TaskInfo { id: TaskId::new(name, i as u32), config }).collect())
     }
 
     /// As Connect 3.9: the leader writes the request to the config topic,
     /// and each worker restarts what of it runs there.
     async fn restart_connector(&self, name: &str, request: RestartRequest) -> HerderResult<Option<ConnectorStatus>> {
-        self.check_leader()?;
+        self.check_leader().await?;
         self.connector(name).await?;
         let status = self.status_now(name).ok_or_else(|| HerderError::connector_not_found(name))?;
         let plan = RestartPlan::new(&status, request);
@@ -331,7 +363,7 @@ impl Herder for DistributedHerder {
         if id.task as usize >= c.tasks.len() {
             return Err(HerderError::NotFound(format!("Task {id} not found")));
         }
-        self.check_not_rebalancing()?;
+        self.settled().await?;
         let (answer, here) = tokio::sync::oneshot::channel();
         let task = TaskRef { connector: id.connector.clone(), task: id.task as i32 };
         if self.commands.send(work::Command::RestartTask(task, answer)).is_ok() && here.await.unwrap_or(false) {
@@ -345,7 +377,7 @@ impl Herder for DistributedHerder {
         self.connector(name).await.map_err(|_| HerderError::NotFound(format!("Unknown connector {name}")))?;
         if state == TargetState::Stopped {
             // Stopping changes the tasks, which only the leader writes.
-            self.check_leader()?;
+            self.check_leader().await?;
         }
         let mut records = Vec::new();
         if state == TargetState::Stopped {
@@ -357,7 +389,7 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
-        self.known(name)?;
+        self.known(name).await?;
         let mut topics: std::collections::BTreeSet<String> = self.shared().statuses.topics.get(name).cloned().unwrap_or_default();
         topics.extend(self.worker.status.topics(name));
         Ok(topics.into_iter().collect())
@@ -367,7 +399,7 @@ impl Herder for DistributedHerder {
     /// every worker forgets the topics as it reads them, and its tasks
     /// record them again when they next use them.
     async fn reset_connector_topics(&self, name: &str) -> HerderResult<()> {
-        self.known(name)?;
+        self.known(name).await?;
         let keys = self.topic_keys(name);
         self.remove_statuses(name, keys).await;
         self.worker.status.reset_topics(name);
@@ -376,21 +408,21 @@ impl Herder for DistributedHerder {
     }
 
     async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
-        let (kind, parsed, _) = self.parsed(&self.known(name)?, name)?;
+        let (kind, parsed, _) = self.parsed(&self.known(name).await?, name)?;
         offsets::read(&self.worker, kind, &parsed).await
     }
 
     /// As in Connect, the leader's: the connector must be STOPPED, so no
     /// task writes offsets meanwhile.
     async fn alter_offsets(&self, name: &str, new: ConnectorOffsets) -> HerderResult<String> {
-        self.check_leader()?;
+        self.check_leader().await?;
         let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
         offsets::require_stopped(name, target)?;
         offsets::alter(&self.worker, kind, &parsed, new).await
     }
 
     async fn reset_offsets(&self, name: &str) -> HerderResult<String> {
-        self.check_leader()?;
+        self.check_leader().await?;
         let (kind, parsed, target) = self.parsed(&self.connector(name).await?, name)?;
         offsets::require_stopped(name, target)?;
         offsets::reset(&self.worker, kind, &parsed).await

@@ -249,6 +249,35 @@ impl DistributedHerder {
     /// new target states pause or resume; deleted connectors stop.
     pub(super) async fn reconcile(&self, local: &mut Local) {
         let connectors = self.shared().config.connectors.clone();
+        let tasks: Vec<TaskRef> = local.tasks.keys().cloned().collect();
+        let mut pausing = Vec::new();
+        for t in tasks {
+            let committed = connectors.get(&t.connector).and_then(|c| Some((usize::try_from(t.task).ok().and_then(|i| c.tasks.get(i))?.clone(), c.target)));
+            let Some(running) = local.tasks.get(&t) else { continue };
+            match committed {
+                Some((config, target)) if config == running.config && target != TargetState::Stopped => {
+                    if target != running.target {
+                        if let Some(h) = &running.handle {
+                            h.set_target(task_target(target));
+                            if target == TargetState::Paused {
+                                pausing.push(task_id(&t));
+                            }
+                        }
+                        if let Some(r) = local.tasks.get_mut(&t) {
+                            r.target = target;
+                        }
+                    }
+                }
+                Some((_, target)) if target != TargetState::Stopped => {
+                    self.stop_task(local, &t).await;
+                    self.start_task(local, &t);
+                }
+                // Gone or stopped: the next assignment revokes it; stop it now.
+                _ => self.stop_task(local, &t).await,
+            }
+        }
+        // Tasks first: a connector reads PAUSED once its tasks here do.
+        self.worker.status.wait_for_tasks(&pausing, State::Running, crate::herder::PAUSE_WAIT).await;
         let names: Vec<String> = local.connectors.keys().cloned().collect();
         for name in names {
             let old = local.connectors.get(&name).map(|c| (c.config.config.clone(), c.config.target));
@@ -267,29 +296,6 @@ impl DistributedHerder {
                     self.stop_connector(local, &name).await;
                     self.start_connector(local, &name).await;
                 }
-            }
-        }
-        let tasks: Vec<TaskRef> = local.tasks.keys().cloned().collect();
-        for t in tasks {
-            let committed = connectors.get(&t.connector).and_then(|c| Some((usize::try_from(t.task).ok().and_then(|i| c.tasks.get(i))?.clone(), c.target)));
-            let Some(running) = local.tasks.get(&t) else { continue };
-            match committed {
-                Some((config, target)) if config == running.config && target != TargetState::Stopped => {
-                    if target != running.target {
-                        if let Some(h) = &running.handle {
-                            h.set_target(task_target(target));
-                        }
-                        if let Some(r) = local.tasks.get_mut(&t) {
-                            r.target = target;
-                        }
-                    }
-                }
-                Some((_, target)) if target != TargetState::Stopped => {
-                    self.stop_task(local, &t).await;
-                    self.start_task(local, &t);
-                }
-                // Gone or stopped: the next assignment revokes it; stop it now.
-                _ => self.stop_task(local, &t).await,
             }
         }
     }
