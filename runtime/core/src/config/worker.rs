@@ -67,6 +67,10 @@ pub fn config_def() -> ConfigDef {
             .validator(Validator::at_least(0.0)))
         .define(key("task.shutdown.graceful.timeout.ms", T::Long, Some("5000"), I::Low,
             "How long a task is given to stop before it is abandoned."))
+        .define(key("task.stall.report.ms", T::Long, Some("60000"), I::Low,
+            "Ferry: a sink task whose Kafka consumer has fetched nothing for this long while its client keeps reporting \
+             errors (a broker away, a fetch answer it cannot read) says so in its status trace, still RUNNING, until records flow again.")
+            .validator(Validator::at_least(0.0)))
         .define(key("task.restart.on.failure", T::Boolean, Some("false"), I::Medium,
             "Ferry: restart FAILED tasks automatically, after a backoff that doubles with each failure in a row \
              (Kafka Connect leaves them FAILED until restarted over REST). The status trace says when the next restart is due."))
@@ -128,6 +132,8 @@ pub struct WorkerConfig {
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_timeout: Duration,
+    /// How long a sink's consumer may be stuck before its status says so.
+    pub task_stall_report: Duration,
     /// Automatic restarts of FAILED tasks: (initial, max) backoff, when enabled.
     pub task_restart: Option<(Duration, Duration)>,
     pub offset_file: Option<PathBuf>,
@@ -178,6 +184,7 @@ impl WorkerConfig {
             offset_flush_interval: ms("offset.flush.interval.ms"),
             offset_flush_timeout: ms("offset.flush.timeout.ms"),
             task_shutdown_timeout: ms("task.shutdown.graceful.timeout.ms"),
+            task_stall_report: ms("task.stall.report.ms"),
             task_restart: c
                 .boolean("task.restart.on.failure")
                 .then(|| (ms("task.restart.backoff.initial.ms"), ms("task.restart.backoff.max.ms"))),

@@ -79,6 +79,10 @@ pub const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     // librdkafka prefetches up to 64 MiB per partition by default; a sink
     // task takes at most a few batches ahead.
     ("queued.max.messages.kbytes", "16384"),
+    // The Java consumer reads a fetch answer of any size; librdkafka refuses
+    // one over 100 MB by default, and brokers that ignore fetch.max.bytes
+    // (some emulations, for a consumer far behind) then stall it for good.
+    ("receive.message.max.bytes", "2147483647"),
 ];
 
 /// Whether a Kafka error is worth retrying.

@@ -72,7 +72,7 @@ impl Log for KafkaLog {
         props.entry("client.id".into()).or_insert_with(|| client_id.to_owned());
         let (tx, rx) = mpsc::unbounded_channel();
         let consumer: StreamConsumer<RebalanceEvents> =
-            create_with_context(CONSUMER_DEFAULTS, &props, || RebalanceEvents { events: tx.clone(), joining: AtomicBool::new(true) })?;
+            create_with_context(CONSUMER_DEFAULTS, &props, || RebalanceEvents { events: tx.clone(), joining: AtomicBool::new(true), trouble: Default::default() })?;
         match &subscription {
             Subscription::Topics(t) => consumer.subscribe(&t.iter().map(String::as_str).collect::<Vec<_>>()),
             // librdkafka reads a subscription starting with ^ as a regex; Connect's is a full match.
@@ -164,6 +164,16 @@ impl LogProducer for KafkaProducer {
 struct RebalanceEvents {
     events: mpsc::UnboundedSender<Assignment>,
     joining: AtomicBool,
+    /// Errors the client reported since the last record arrived.
+    trouble: std::sync::Mutex<Option<Trouble>>,
+}
+
+/// Errors a consumer's client keeps reporting while no record arrives:
+/// the last report of each kind, so the cause ("Invalid response size")
+/// stays beside its effect ("all brokers are down").
+struct Trouble {
+    since: std::time::Instant,
+    reports: Vec<(String, String)>,
 }
 
 impl RebalanceEvents {
@@ -172,7 +182,25 @@ impl RebalanceEvents {
     }
 }
 
-impl ClientContext for RebalanceEvents {}
+impl RebalanceEvents {
+    fn trouble(&self) -> std::sync::MutexGuard<'_, Option<Trouble>> {
+        self.trouble.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl ClientContext for RebalanceEvents {
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::error!(%error, "Kafka consumer: {reason}");
+        let mut trouble = self.trouble();
+        let t = trouble.get_or_insert_with(|| Trouble { since: std::time::Instant::now(), reports: Vec::new() });
+        let kind = error.to_string();
+        t.reports.retain(|(k, _)| *k != kind);
+        t.reports.push((kind, reason.to_owned()));
+        if t.reports.len() > 4 {
+            t.reports.remove(0);
+        }
+    }
+}
 
 impl ConsumerContext for RebalanceEvents {
     fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -321,6 +349,9 @@ impl LogConsumer for KafkaConsumer {
                 Err(e) => return Err(kafka_error("Failed to consume", e)),
             };
             batch.push(owned(&msg));
+            if batch.len() == 1 {
+                *self.consumer.context().trouble() = None;
+            }
             if batch.len() >= max {
                 break;
             }
@@ -357,6 +388,11 @@ impl LogConsumer for KafkaConsumer {
         let consumer = &self.consumer;
         tokio::task::block_in_place(|| consumer.commit(&tpl, CommitMode::Sync))
             .map_err(|e| kafka_error("Failed to commit consumer offsets", e))
+    }
+
+    fn trouble(&self) -> Option<(Duration, String)> {
+        let trouble = self.consumer.context().trouble();
+        trouble.as_ref().map(|t| (t.since.elapsed(), t.reports.iter().map(|(_, reason)| reason.as_str()).collect::<Vec<_>>().join("; ")))
     }
 
     async fn close(&mut self) {

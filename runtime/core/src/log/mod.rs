@@ -111,4 +111,9 @@ pub trait LogConsumer: Send {
     async fn commit(&mut self, offsets: &PartitionOffsets) -> Result<()>;
     /// Leaves the group.
     async fn close(&mut self);
+    /// When the client has reported errors and no record has arrived since
+    /// the first of them: for how long, and the last error.
+    fn trouble(&self) -> Option<(Duration, String)> {
+        None
+    }
 }

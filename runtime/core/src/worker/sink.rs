@@ -45,6 +45,8 @@ pub struct SinkTaskRunner {
     committed: PartitionOffsets,
     topics_seen: TopicsSeen,
     last_commit: Instant,
+    /// Whether the status says the consumer is stuck.
+    stalled: bool,
     errors: Arc<ErrorHandler>,
     chain: Chain,
     /// Converter class names, for the dead-letter queue's headers.
@@ -98,6 +100,7 @@ impl SinkTaskRunner {
             committed: HashMap::new(),
             topics_seen: TopicsSeen::default(),
             last_commit: Instant::now(),
+            stalled: false,
             errors,
             chain: Chain::parse(&connector.props)?,
             converter_classes,
@@ -178,6 +181,7 @@ impl SinkTaskRunner {
                 self.handle_rebalances().await?;
                 records.retain(|r| self.assigned.is_empty() || self.assigned.contains(&TopicPartition { topic: r.topic.clone(), partition: r.partition }));
             }
+            self.report_stall(&status);
             if records.is_empty() {
                 continue;
             }
@@ -203,6 +207,23 @@ impl SinkTaskRunner {
             }
             self.errors.remember(&records);
             self.put(batch, &records).await?;
+        }
+    }
+
+    /// A consumer stuck for `task.stall.report.ms` makes its task say so
+    /// (still RUNNING, with a trace), and clears it once records flow.
+    fn report_stall(&mut self, status: &crate::stores::StatusStore) {
+        let stall = self.consumer.trouble().filter(|(stuck, _)| *stuck >= self.worker.config.task_stall_report);
+        let trace = stall.map(|(stuck, error)| {
+            format!("The task's consumer has fetched nothing for {} s while its Kafka client reports: {error}", stuck.as_secs())
+        });
+        if trace.is_some() != self.stalled {
+            self.stalled = trace.is_some();
+            match &trace {
+                Some(t) => tracing::warn!(task = %self.id, "{t}"),
+                None => tracing::info!(task = %self.id, "the task's consumer fetches again"),
+            }
+            status.set_task(&self.id, State::Running, trace);
         }
     }
 
