@@ -164,6 +164,41 @@ fn report(status: &StatusStore, id: &TaskId, kind: &str, outcome: Result<()>) {
     }
 }
 
+/// What a target change during a poll asks of a task loop.
+#[derive(Debug, PartialEq, Eq)]
+enum DuringPoll {
+    Stop,
+    /// The task now reads PAUSED; what the poll returns waits for the resume.
+    Paused,
+    Carry,
+}
+
+/// Applies a target change that arrived while a poll runs: the task's state
+/// follows at once (PAUSED, or RUNNING again), the poll itself runs on.
+fn target_during_poll(
+    changed: std::result::Result<(), watch::error::RecvError>,
+    control: &mut watch::Receiver<TaskTarget>,
+    paused: &mut bool,
+    status: &StatusStore,
+    id: &TaskId,
+) -> DuringPoll {
+    let target = if changed.is_ok() { *control.borrow_and_update() } else { TaskTarget::Stop };
+    match target {
+        TaskTarget::Stop => DuringPoll::Stop,
+        TaskTarget::Pause if !*paused => {
+            *paused = true;
+            status.set_task(id, State::Paused, None);
+            DuringPoll::Paused
+        }
+        TaskTarget::Run if *paused => {
+            *paused = false;
+            status.set_task(id, State::Running, None);
+            DuringPoll::Carry
+        }
+        TaskTarget::Pause | TaskTarget::Run => DuringPoll::Carry,
+    }
+}
+
 /// Waits until the target leaves `Pause`; returns the new target.
 async fn wait_while_paused(control: &mut watch::Receiver<TaskTarget>) -> TaskTarget {
     match control.wait_for(|t| *t != TaskTarget::Pause).await {

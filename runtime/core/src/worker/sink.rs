@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::convert_record::deserialize;
 use super::errors::{ErrorHandler, ErrorPolicy, Stage, TaskReporter};
-use super::{report, wait_while_paused, TaskTarget, TopicsSeen, Worker};
+use super::{report, target_during_poll, wait_while_paused, DuringPoll, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
@@ -154,18 +154,8 @@ impl SinkTaskRunner {
                     tokio::select! {
                         polled = &mut poll => break polled?,
                         changed = self.control.changed() => {
-                            let target = if changed.is_ok() { *self.control.borrow_and_update() } else { TaskTarget::Stop };
-                            match target {
-                                TaskTarget::Stop => return Ok(()),
-                                TaskTarget::Pause if !paused => {
-                                    paused = true;
-                                    status.set_task(&self.id, State::Paused, None);
-                                }
-                                TaskTarget::Run if paused => {
-                                    paused = false;
-                                    status.set_task(&self.id, State::Running, None);
-                                }
-                                TaskTarget::Pause | TaskTarget::Run => {}
+                            if target_during_poll(changed, &mut self.control, &mut paused, &status, &self.id) == DuringPoll::Stop {
+                                return Ok(());
                             }
                         }
                     }

@@ -13,7 +13,7 @@ use futures::FutureExt;
 use tokio::sync::watch;
 
 use super::convert_record::serialize;
-use super::{report, wait_while_paused, TaskTarget, TopicsSeen, Worker};
+use super::{report, target_during_poll, wait_while_paused, DuringPoll, TaskTarget, TopicsSeen, Worker};
 use crate::config::connector::ConnectorConfig;
 use crate::convert::Converters;
 use crate::herder::{State, TaskId};
@@ -127,20 +127,13 @@ impl SourceTaskRunner {
                     tokio::select! {
                         polled = &mut poll => break polled?,
                         changed = self.control.changed() => {
-                            let target = if changed.is_ok() { *self.control.borrow_and_update() } else { TaskTarget::Stop };
-                            match target {
-                                TaskTarget::Stop => return Ok(()),
-                                TaskTarget::Pause if !paused => {
-                                    paused = true;
+                            match target_during_poll(changed, &mut self.control, &mut paused, &status, &self.id) {
+                                DuringPoll::Stop => return Ok(()),
+                                DuringPoll::Paused => {
                                     self.last_flush = Instant::now();
                                     stored |= store_offsets(&self.worker, &self.id, &mut self.pending).await?;
-                                    status.set_task(&self.id, State::Paused, None);
                                 }
-                                TaskTarget::Run if paused => {
-                                    paused = false;
-                                    status.set_task(&self.id, State::Running, None);
-                                }
-                                TaskTarget::Pause | TaskTarget::Run => {}
+                                DuringPoll::Carry => {}
                             }
                         }
                         _ = tokio::time::sleep_until(due.into()) => {
