@@ -14,6 +14,7 @@
 pub mod browser;
 pub mod cluster;
 pub mod db;
+pub mod docker;
 pub mod ferry;
 pub mod kafka;
 pub mod search;

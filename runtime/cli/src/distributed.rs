@@ -1,10 +1,9 @@
 //! `ferry distributed worker.properties`, as connect-distributed.sh.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferry_api::config::{read_properties_file, Props};
+use ferry_api::config::Props;
 use ferry_runtime::config::worker::WorkerConfig;
 use ferry_runtime::distributed::kafka_offsets::KafkaOffsetStore;
 use ferry_runtime::herder::{DistributedConfig, DistributedHerder};
@@ -12,9 +11,10 @@ use ferry_runtime::log::{kafka::KafkaLog, Log};
 use ferry_runtime::stores::StatusStore;
 use ferry_runtime::worker::Worker;
 
+use crate::connector_files::{self, ConnectorFile};
 use crate::logging::LogLevels;
 use crate::registry::registry;
-use crate::serve::{listen, server_info, shutdown_signal, Listening, Rest};
+use crate::serve::{listen, local_url, server_info, shutdown_signal, Listening, Rest};
 
 /// The worker keys the internal topics' clients take: the brokers and how to reach them securely.
 fn client_props(props: &Props) -> Props {
@@ -25,9 +25,8 @@ fn client_props(props: &Props) -> Props {
         .collect()
 }
 
-pub async fn run(worker_file: &Path, loggers: Arc<LogLevels>) -> Result<(), String> {
+pub async fn run(props: Props, connectors: Vec<ConnectorFile>, loggers: Arc<LogLevels>) -> Result<(), String> {
     let started = Instant::now();
-    let props = read_properties_file(worker_file).map_err(|e| e.to_string())?;
     let settings = DistributedConfig::parse(&props)?;
     let config = WorkerConfig::parse(props.clone()).map_err(|e| e.to_string())?;
     if config.embedded_log.is_some() {
@@ -56,6 +55,12 @@ pub async fn run(worker_file: &Path, loggers: Arc<LogLevels>) -> Result<(), Stri
 
     let rest = Rest::serve(listener, herder.clone(), loggers, &config);
     tracing::info!(worker_id = %worker_id, group = %group, listen = %local, elapsed_ms = started.elapsed().as_millis() as u64, "REST API ready");
+
+    if let Err(e) = connector_files::apply(&local_url(local, &scheme), connectors).await {
+        herder.shutdown().await;
+        rest.stop().await;
+        return Err(e);
+    }
 
     shutdown_signal().await;
     tracing::info!("stopping: tasks flush their offsets, then the worker leaves its group");

@@ -16,8 +16,9 @@ pub struct LogLevels {
     levels: Mutex<BTreeMap<String, (String, Option<i64>)>>,
 }
 
-pub fn init() -> Arc<LogLevels> {
-    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+/// `RUST_LOG` wins over `default` (what the container's log4j variables say).
+pub fn init(default: Option<&str>) -> Arc<LogLevels> {
+    let base = std::env::var("RUST_LOG").ok().or_else(|| default.map(str::to_owned)).unwrap_or_else(|| "info".to_owned());
     let filter = EnvFilter::try_new(&base).unwrap_or_else(|_| EnvFilter::new("info"));
     let (layer, handle) = reload::Layer::new(filter);
     let _ = tracing_subscriber::registry()

@@ -34,6 +34,16 @@ pub async fn listen(config: &WorkerConfig) -> Result<Listening, String> {
     Ok(Listening { listener, local, worker_id, scheme })
 }
 
+/// The URL this process reaches its own REST API at.
+pub fn local_url(local: SocketAddr, scheme: &str) -> String {
+    let ip = match local.ip() {
+        ip if !ip.is_unspecified() => ip,
+        std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+    };
+    format!("{scheme}://{}", SocketAddr::new(ip, local.port()))
+}
+
 /// `GET /`'s answer before the Kafka cluster id is known.
 pub fn server_info(log: &dyn Log) -> ServerInfo {
     ServerInfo { version: ferry_runtime::VERSION.to_owned(), commit: env!("FERRY_COMMIT").to_owned(), kafka_cluster_id: None, log: log.kind().name() }

@@ -32,6 +32,11 @@ pub type HerderResult<T> = Result<T, HerderError>;
 pub trait Herder: Send + Sync {
     /// `GET /`: this worker's identity.
     fn server_info(&self) -> ServerInfo;
+    /// `GET /health`: whether the worker has finished starting (a
+    /// distributed worker, joined its group and read its configs).
+    fn ready(&self) -> bool {
+        true
+    }
 
     async fn connectors(&self) -> Vec<String>;
     async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo>;

@@ -75,8 +75,9 @@ impl Log for KafkaLog {
             create_with_context(CONSUMER_DEFAULTS, &props, || RebalanceEvents { events: tx.clone(), joining: AtomicBool::new(true), trouble: Default::default() })?;
         match &subscription {
             Subscription::Topics(t) => consumer.subscribe(&t.iter().map(String::as_str).collect::<Vec<_>>()),
-            // librdkafka reads a subscription starting with ^ as a regex; Connect's is a full match.
-            Subscription::Regex(re) => consumer.subscribe(&[format!("^(?:{re})$").as_str()]),
+            // librdkafka reads a subscription starting with ^ as a regex (POSIX
+            // extended, which has no `(?:`); Connect's is a full match.
+            Subscription::Regex(re) => consumer.subscribe(&[format!("^({re})$").as_str()]),
         }
         .map_err(|e| kafka_error("Cannot subscribe", e))?;
         Ok(Box::new(KafkaConsumer { consumer: Arc::new(consumer), group: group.to_owned(), leaving: self.leaving.clone(), events: rx, assigned: HashSet::new(), last_warning: None }))
@@ -212,6 +213,10 @@ impl ConsumerContext for RebalanceEvents {
     fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
             self.joining.store(false, Ordering::SeqCst);
+            // A completed join answers what came before it (a topic not yet
+            // created, a coordinator not yet found); a member given no
+            // partitions fetches nothing and is not stuck.
+            *self.trouble() = None;
             let _ = self.events.send(Assignment::Assigned(to_partitions(tpl)));
         }
     }

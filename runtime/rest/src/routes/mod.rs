@@ -17,6 +17,7 @@ use crate::{shapes, AppState};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
+        .route("/health", get(health))
         .merge(connectors::routes())
         .merge(offsets::routes())
         .merge(plugins::routes())
@@ -28,6 +29,17 @@ pub fn routes() -> Router<AppState> {
 
 async fn root(State(s): State<AppState>) -> Json<Value> {
     Json(shapes::server_info(&s.herder.server_info()))
+}
+
+/// `GET /health` as Kafka Connect 3.9's (KIP-1017): 200 once the worker
+/// can serve requests, 503 while a distributed worker has not yet joined.
+async fn health(State(s): State<AppState>) -> (StatusCode, Json<Value>) {
+    if s.herder.ready() {
+        let body = serde_json::json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."});
+        (StatusCode::OK, Json(body))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "starting", "message": "Worker is still starting up."})))
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -261,6 +261,10 @@ impl DistributedHerder {
 
 #[async_trait]
 impl Herder for DistributedHerder {
+    fn ready(&self) -> bool {
+        *self.joined.borrow()
+    }
+
     fn server_info(&self) -> ServerInfo {
         let mut info = self.info.clone();
         info.kafka_cluster_id = self.cluster_id.get().cloned().or(info.kafka_cluster_id);
