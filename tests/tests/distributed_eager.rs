@@ -31,11 +31,16 @@ fn an_eager_cluster_reassigns_all_work_when_a_worker_joins() {
     let data = tempfile::tempdir().expect("tempdir");
     let pipelines: Vec<FilePipeline> = (0..2).map(|n| FilePipeline::create(&workers[n], &bootstrap, data.path(), n)).collect();
     let names: Vec<String> = pipelines.iter().flat_map(FilePipeline::names).collect();
-    let before = wait_until(Duration::from_secs(60), "every pipeline to run", || placement(&workers[0], &names));
+    wait_until(Duration::from_secs(60), "every pipeline to run", || placement(&workers[0], &names));
     let mut expected: Vec<BTreeSet<String>> = pipelines.iter().map(|p| append(&p.input, 0, 200)).collect();
     for (p, lines) in pipelines.iter().zip(&expected) {
         wait_until(Duration::from_secs(60), "the lines in the sink file", || lines.is_subset(&lines_of(&p.output)).then_some(()));
     }
+    // Read once the rebalances of the set-up are over: both workers report the same placement.
+    let before = wait_until(Duration::from_secs(60), "both workers to report the same placement", || {
+        let seen = placement(&workers[0], &names)?;
+        (placement(&workers[1], &names)? == seen).then_some(seen)
+    });
 
     // A third worker joins: the leader spreads the work over all three, and
     // every worker first stopped everything it ran, as eager rebalancing does.
