@@ -73,7 +73,15 @@ impl Writer {
     fn plan<'a>(&self, records: &'a [SinkRecord]) -> Result<Vec<Run<'a>>> {
         let mut runs: Vec<Run<'a>> = Vec::new();
         let mut last_of_table: HashMap<TableId, usize> = HashMap::new();
+        // The run the previous record went to: a record laid out as it was
+        // goes there too, without working out its table and shape again.
+        let mut previous: Option<(&SinkRecord, usize)> = None;
         for record in records {
+            if let Some((_, run)) = previous.filter(|(prev, _)| same_layout(prev, record)) {
+                runs[run].records.push(record);
+                previous = Some((record, run));
+                continue;
+            }
             let delete = record.value.value.is_null();
             if delete && !self.config.delete_enabled {
                 return Err(ConnectError::data(format!(
@@ -83,10 +91,14 @@ impl Writer {
             }
             let table = TableId::parse(self.dialect(), &self.config.table_name(&record.topic));
             let shape = Shape::of(record, &self.config)?;
-            match last_of_table.get(&table).map(|&i| &mut runs[i]) {
-                Some(run) if run.shape == shape && run.delete == delete => run.records.push(record),
+            match last_of_table.get(&table).copied() {
+                Some(i) if runs[i].shape == shape && runs[i].delete == delete => {
+                    runs[i].records.push(record);
+                    previous = Some((record, i));
+                }
                 _ => {
                     last_of_table.insert(table.clone(), runs.len());
+                    previous = Some((record, runs.len()));
                     runs.push(Run { table, shape, delete, records: vec![record] });
                 }
             }
@@ -312,4 +324,18 @@ mod tests {
         assert_eq!(chunk_rows(100, 3000), 655);
         assert_eq!(chunk_rows(0, 10), 10);
     }
+}
+
+/// Whether two records of one topic are sure to have one shape: the same
+/// schemas (the very same, as a converter hands out for one schema), or
+/// no schema and no value where there is none.
+fn same_layout(a: &SinkRecord, b: &SinkRecord) -> bool {
+    fn same(x: &ferry_api::SchemaAndValue, y: &ferry_api::SchemaAndValue) -> bool {
+        match (&x.schema, &y.schema) {
+            (Some(s), Some(t)) => std::sync::Arc::ptr_eq(s, t) && x.value.is_null() == y.value.is_null(),
+            (None, None) => x.value.is_null() && y.value.is_null(),
+            _ => false,
+        }
+    }
+    a.topic == b.topic && same(&a.key, &b.key) && same(&a.value, &b.value)
 }

@@ -247,13 +247,26 @@ struct Pending {
     partitions: HashMap<Arc<str>, SourceMap>,
     /// Acked offsets not yet stored.
     committable: HashMap<Arc<str>, SourceMap>,
+    last_partition: Option<(SourceMap, Arc<str>)>,
 }
 
 impl Pending {
     /// Interns the partition map so the many records of one partition
     /// share one key.
     fn partition_key(&mut self, partition: SourceMap) -> Arc<str> {
-        let text = serde_json::Value::Object(partition).to_string();
+        // Most records are of the partition the record before was of.
+        if let Some((last, key)) = &self.last_partition {
+            if *last == partition {
+                return key.clone();
+            }
+        }
+        let key = self.intern(&partition);
+        self.last_partition = Some((partition, key.clone()));
+        key
+    }
+
+    fn intern(&mut self, partition: &SourceMap) -> Arc<str> {
+        let text = serde_json::to_string(partition).unwrap_or_default();
         if let Some((k, _)) = self.partitions.get_key_value(text.as_str()) {
             return k.clone();
         }

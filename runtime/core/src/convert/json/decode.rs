@@ -149,7 +149,7 @@ fn logical_value(schema: &Schema, name: &str, json: &Json) -> Result<Option<Valu
 }
 
 /// Schemaless JSON: integers are int64, other numbers float64, objects maps.
-fn schemaless(json: &Json) -> Result<Value> {
+pub(super) fn schemaless(json: &Json) -> Result<Value> {
     Ok(match json {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Boolean(*b),

@@ -7,22 +7,29 @@ mod config;
 mod decode;
 mod encode;
 mod schema;
+mod seed;
 
 pub use config::{DecimalFormat, JsonConverterConfig};
 pub use schema::{schema_from_json, schema_to_json};
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use ferry_api::config::{ConfigDef, Props};
 use ferry_api::{ConnectError, Converter, Result, SchemaAndValue, SchemaRef};
+use serde_json::value::RawValue;
 use serde_json::Value as Json;
 
 pub struct JsonConverter {
     config: JsonConverterConfig,
     /// The JSON of the last schema written: records of one task mostly share one.
     last_schema: Mutex<Option<(SchemaRef, Vec<u8>)>>,
-    /// Schemas read, by their JSON text (Connect's `schemas.cache.size`).
+    /// The size of the last record written, so the next one's buffer is
+    /// allocated once.
+    last_size: AtomicUsize,
+    /// Schemas read, by their JSON text as received or as re-written
+    /// (Connect's `schemas.cache.size`).
     read_cache: Mutex<HashMap<String, SchemaRef>>,
 }
 
@@ -32,7 +39,7 @@ impl JsonConverter {
     }
 
     pub fn with_config(config: JsonConverterConfig) -> Self {
-        Self { config, last_schema: Mutex::new(None), read_cache: Mutex::new(HashMap::new()) }
+        Self { config, last_schema: Mutex::new(None), last_size: AtomicUsize::new(64), read_cache: Mutex::new(HashMap::new()) }
     }
 
     pub fn config_def() -> ConfigDef {
@@ -59,16 +66,55 @@ impl JsonConverter {
             return Ok(None);
         }
         let key = json.to_string();
-        if let Some(s) = self.read_cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(Some(s.clone()));
+        if let Some(s) = self.cached(&key) {
+            return Ok(Some(s));
         }
         let schema = schema_from_json(json, &self.config)?;
+        self.remember(key, &schema);
+        Ok(Some(schema))
+    }
+
+    fn cached(&self, text: &str) -> Option<SchemaRef> {
+        self.read_cache.lock().unwrap_or_else(|p| p.into_inner()).get(text).cloned()
+    }
+
+    fn remember(&self, text: String, schema: &SchemaRef) {
         let mut cache = self.read_cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= self.config.schemas_cache_size {
             cache.clear();
         }
-        cache.insert(key, schema.clone());
-        Ok(Some(schema))
+        cache.insert(text, schema.clone());
+    }
+
+    /// The common case, fast: an envelope with a schema, read without a JSON
+    /// tree; its schema looked up by its text, so a topic's records parse
+    /// their shared schema once. `None` sends the record down the
+    /// tree-based path, which also words every error.
+    fn read_envelope(&self, bytes: &[u8]) -> Option<SchemaAndValue> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Envelope<'a> {
+            #[serde(borrow)]
+            schema: &'a RawValue,
+            #[serde(borrow)]
+            payload: &'a RawValue,
+        }
+        let envelope: Envelope<'_> = serde_json::from_slice(bytes).ok()?;
+        let text = envelope.schema.get();
+        let schema = match self.cached(text) {
+            Some(s) => s,
+            None => {
+                let json: Json = serde_json::from_str(text).ok()?;
+                if json.is_null() {
+                    return None;
+                }
+                let schema = schema_from_json(&json, &self.config).ok()?;
+                self.remember(text.to_owned(), &schema);
+                schema
+            }
+        };
+        let value = seed::decode(&schema, envelope.payload.get(), &self.config)?;
+        Some(SchemaAndValue { schema: Some(schema), value })
     }
 }
 
@@ -77,7 +123,7 @@ impl Converter for JsonConverter {
         if data.schema.is_none() && data.value.is_null() {
             return Ok(None);
         }
-        let mut out = Vec::with_capacity(64);
+        let mut out = Vec::with_capacity(self.last_size.load(Ordering::Relaxed) + 64);
         if self.config.schemas_enable {
             out.extend_from_slice(b"{\"schema\":");
             match &data.schema {
@@ -90,11 +136,17 @@ impl Converter for JsonConverter {
         } else {
             encode::write_value(&mut out, data.schema.as_deref(), &data.value, &self.config)?;
         }
+        self.last_size.store(out.len(), Ordering::Relaxed);
         Ok(Some(out))
     }
 
     fn to_connect_data(&self, _topic: &str, bytes: Option<&[u8]>) -> Result<SchemaAndValue> {
         let Some(bytes) = bytes else { return Ok(SchemaAndValue::NULL) };
+        if self.config.schemas_enable {
+            if let Some(read) = self.read_envelope(bytes) {
+                return Ok(read);
+            }
+        }
         let json: Json = serde_json::from_slice(bytes).map_err(|e| {
             ConnectError::data(format!(
                 "Converting byte[] to Kafka Connect data failed due to serialization error: {e}"
