@@ -9,31 +9,44 @@ use ferry_api::{ConnectError, Result, Schema, SchemaType, Value};
 
 use super::config::{DecimalFormat, JsonConverterConfig};
 
+/// Bytes `write_str` looks at: those Jackson escapes, and the first byte
+/// of a 4-byte UTF-8 sequence (written as an escaped surrogate pair).
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize || (b >= 0xf0 && b <= 0xf7);
+        b += 1;
+    }
+    t
+};
+
 /// Writes a string literal with Jackson's escaping.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
-                start = i + 1;
-                continue;
-            }
-            // A 4-byte UTF-8 sequence: Jackson writes its UTF-16 surrogate pair escaped.
-            0xf0..=0xf7 => {
-                let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else { continue };
-                out.extend_from_slice(&bytes[start..i]);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            0..=0x1f => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]),
+            _ => {
+                // A 4-byte UTF-8 sequence: Jackson writes its UTF-16 surrogate pair escaped.
+                let c = s[i..].chars().next().unwrap_or_default();
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {
                     out.extend_from_slice(b"\\u");
@@ -41,14 +54,13 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
                         out.push(HEX[((*u >> shift) & 0xf) as usize]);
                     }
                 }
-                start = i + c.len_utf8();
+                i += c.len_utf8();
+                start = i;
                 continue;
             }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(esc);
-        start = i + 1;
+        }
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
@@ -81,6 +93,10 @@ pub fn java_decimal_string(d: &bigdecimal::BigDecimal) -> String {
 
 fn write_display(out: &mut Vec<u8>, v: impl std::fmt::Display) {
     let _ = write!(out, "{v}");
+}
+
+fn write_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Jackson writes NaN and infinities as strings.
@@ -183,10 +199,10 @@ pub fn write_value(out: &mut Vec<u8>, schema: Option<&Schema>, value: &Value, co
     };
     match value {
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int8(n) => write_display(out, n),
-        Value::Int16(n) => write_display(out, n),
-        Value::Int32(n) => write_display(out, n),
-        Value::Int64(n) => write_display(out, n),
+        Value::Int8(n) => write_int(out, *n),
+        Value::Int16(n) => write_int(out, *n),
+        Value::Int32(n) => write_int(out, *n),
+        Value::Int64(n) => write_int(out, *n),
         Value::Float32(f) => write_float_text(out, java_float_string(*f), f.is_finite()),
         Value::Float64(f) => write_float_text(out, java_double_string(*f), f.is_finite()),
         Value::String(s) => write_str(out, s),
@@ -203,9 +219,9 @@ pub fn write_value(out: &mut Vec<u8>, schema: Option<&Schema>, value: &Value, co
                 DecimalFormat::Numeric => out.extend_from_slice(java_decimal_string(&d.with_scale(scale)).as_bytes()),
             }
         }
-        Value::Date(d) => write_display(out, logical::date_to_days(*d)),
-        Value::Time(t) => write_display(out, logical::time_to_millis(*t)),
-        Value::Timestamp(t) => write_display(out, logical::timestamp_to_millis(*t)),
+        Value::Date(d) => write_int(out, logical::date_to_days(*d)),
+        Value::Time(t) => write_int(out, logical::time_to_millis(*t)),
+        Value::Timestamp(t) => write_int(out, logical::timestamp_to_millis(*t)),
         Value::Array(items) => {
             let elem = match schema {
                 Some(s) if s.kind != SchemaType::Array => return Err(mismatch(s)),
@@ -260,7 +276,7 @@ pub fn write_value(out: &mut Vec<u8>, schema: Option<&Schema>, value: &Value, co
         }
         Value::Struct(st) => {
             if let Some(s) = schema {
-                if st.schema().as_ref() != s {
+                if !std::ptr::eq(st.schema().as_ref(), s) && st.schema().as_ref() != s {
                     return Err(ConnectError::data("Mismatching schema."));
                 }
             }

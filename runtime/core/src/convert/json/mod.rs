@@ -31,6 +31,9 @@ pub struct JsonConverter {
     /// Schemas read, by their JSON text as received or as re-written
     /// (Connect's `schemas.cache.size`).
     read_cache: Mutex<HashMap<String, SchemaRef>>,
+    /// `{"schema":<the last schema read>,"payload":`, and that schema: the
+    /// next record of the topic most likely starts with the same bytes.
+    last_read: Mutex<Option<(Vec<u8>, SchemaRef)>>,
 }
 
 impl JsonConverter {
@@ -39,7 +42,7 @@ impl JsonConverter {
     }
 
     pub fn with_config(config: JsonConverterConfig) -> Self {
-        Self { config, last_schema: Mutex::new(None), last_size: AtomicUsize::new(64), read_cache: Mutex::new(HashMap::new()) }
+        Self { config, last_schema: Mutex::new(None), last_size: AtomicUsize::new(64), read_cache: Mutex::new(HashMap::new()), last_read: Mutex::new(None) }
     }
 
     pub fn config_def() -> ConfigDef {
@@ -99,6 +102,9 @@ impl JsonConverter {
             #[serde(borrow)]
             payload: &'a RawValue,
         }
+        if let Some(read) = self.read_like_last(bytes) {
+            return Some(read);
+        }
         let envelope: Envelope<'_> = serde_json::from_slice(bytes).ok()?;
         let text = envelope.schema.get();
         let schema = match self.cached(text) {
@@ -113,7 +119,25 @@ impl JsonConverter {
                 schema
             }
         };
-        let value = seed::decode(&schema, envelope.payload.get(), &self.config)?;
+        let value = seed::decode(&schema, envelope.payload.get().as_bytes(), &self.config)?;
+        let prefix = [&b"{\"schema\":"[..], text.as_bytes(), b",\"payload\":"].concat();
+        *self.last_read.lock().unwrap_or_else(|p| p.into_inner()) = Some((prefix, schema.clone()));
+        Some(SchemaAndValue { schema: Some(schema), value })
+    }
+
+    /// A record that starts as the last one read did, with the payload
+    /// last: its schema needs no reading at all.
+    fn read_like_last(&self, bytes: &[u8]) -> Option<SchemaAndValue> {
+        let (schema, start) = {
+            let last = self.last_read.lock().unwrap_or_else(|p| p.into_inner());
+            let (prefix, schema) = last.as_ref()?;
+            if !(bytes.len() > prefix.len() && bytes.starts_with(prefix) && bytes.ends_with(b"}")) {
+                return None;
+            }
+            (schema.clone(), prefix.len())
+        };
+        // The payload must be all that is left but the closing brace.
+        let value = seed::decode(&schema, &bytes[start..bytes.len() - 1], &self.config)?;
         Some(SchemaAndValue { schema: Some(schema), value })
     }
 }
@@ -169,5 +193,31 @@ impl Converter for JsonConverter {
         let schema = self.read_schema(schema_json)?;
         let value = decode::to_connect(schema.as_ref(), payload, &self.config)?;
         Ok(SchemaAndValue { schema, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ferry_api::data::SchemaBuilder;
+    use ferry_api::{Schema, Struct, Value};
+
+    use super::*;
+
+    #[test]
+    fn a_record_like_the_last_one_must_still_be_a_whole_envelope() {
+        let c = JsonConverter::with_config(JsonConverterConfig::default());
+        let schema = SchemaBuilder::structure().field("a", Schema::int32()).build();
+        let mut st = Struct::new(schema.clone());
+        st.put_at(0, Value::Int32(1));
+        let bytes = c.from_connect_data("t", &SchemaAndValue::new(schema.clone(), Value::Struct(st.clone()))).ok().flatten();
+        let bytes = bytes.expect("bytes");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert_eq!(c.to_connect_data("t", Some(&bytes)).ok().map(|r| r.value), Some(Value::Struct(st.clone())));
+        // Same schema bytes, then something that is not a lone payload.
+        let extra = text.replace(r#""payload":{"a":1}}"#, r#""payload":{"a":1},"x":{}}"#);
+        assert!(c.to_connect_data("t", Some(extra.as_bytes())).is_err(), "{extra}");
+        let spaced = text.replace(r#""payload":{"a":1}}"#, r#""payload":{"a":2} }"#);
+        st.put_at(0, Value::Int32(2));
+        assert_eq!(c.to_connect_data("t", Some(spaced.as_bytes())).ok().map(|r| r.value), Some(Value::Struct(st)));
     }
 }
