@@ -64,9 +64,12 @@ def source_config(prefix):
             "batch.max.rows": "1000"}
 
 
-def sink_config(db, topic, mode):
-    return {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "connection.url": connection_url(db),
-            "topics": topic, "insert.mode": mode, "pk.mode": "record_value", "pk.fields": "id", "auto.create": "true"}
+def sink_config(db, topic, mode, key=True):
+    """`key`: the table gets a primary key (`id`); without, it is made as a copy tool makes it."""
+    config = {"connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "connection.url": connection_url(db),
+              "topics": topic, "insert.mode": mode, "auto.create": "true"}
+    config.update({"pk.mode": "record_value", "pk.fields": "id"} if key else {"pk.mode": "none"})
+    return config
 
 
 def target_count(db, table):

