@@ -218,7 +218,8 @@ fn decode_row(mut row: Row, plan: &[FieldPlan], columns: &[mysql_async::Column],
     let mut out = Vec::with_capacity(plan.len());
     for f in plan {
         let raw = row.take::<My, _>(f.index).unwrap_or(My::NULL);
-        let name = columns.get(f.index).map(|c| c.name_str().into_owned()).unwrap_or_default();
+        // Borrowed: the name is only for error messages.
+        let name = columns.get(f.index).map(|c| c.name_str()).unwrap_or_default();
         out.push(decode(raw, f, &name, tz)?);
     }
     Ok(out)

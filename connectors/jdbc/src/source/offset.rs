@@ -36,13 +36,13 @@ impl Offset {
     pub fn to_map(self) -> SourceMap {
         let mut m = SourceMap::new();
         if let Some(ts) = self.timestamp {
-            m.insert("timestamp_nanos".into(), json!(ts.timestamp_subsec_nanos()));
+            m.insert("timestamp_nanos".into(), Json::from(ts.timestamp_subsec_nanos()));
         }
         if let Some(i) = self.incrementing {
-            m.insert("incrementing".into(), json!(i));
+            m.insert("incrementing".into(), Json::from(i));
         }
         if let Some(ts) = self.timestamp {
-            m.insert("timestamp".into(), json!(ts.timestamp_millis()));
+            m.insert("timestamp".into(), Json::from(ts.timestamp_millis()));
         }
         m
     }

@@ -84,42 +84,82 @@ fn push(out: &mut String, v: impl std::fmt::Display) {
 /// Java's `Double.toString`: plain notation with at least one decimal for
 /// 10^-3 ≤ |d| < 10^7, else `d.dddE±n`; shortest round-trip digits.
 pub fn java_double_string(d: f64) -> String {
-    java_fp_string(d.is_nan(), d.is_infinite(), d.is_sign_negative(), d == 0.0, d.abs(), format!("{:e}", d.abs()))
+    let mut out = Vec::with_capacity(24);
+    write_java_double(&mut out, d);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Java's `Float.toString`, with the float's own shortest digits.
 pub fn java_float_string(f: f32) -> String {
-    java_fp_string(f.is_nan(), f.is_infinite(), f.is_sign_negative(), f == 0.0, f64::from(f.abs()), format!("{:e}", f.abs()))
+    let mut out = Vec::with_capacity(24);
+    write_java_float(&mut out, f);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn java_fp_string(nan: bool, inf: bool, neg: bool, zero: bool, abs: f64, sci: String) -> String {
-    let sign = if neg { "-" } else { "" };
+/// [`java_double_string`], appended to `out` without allocating.
+pub fn write_java_double(out: &mut Vec<u8>, d: f64) {
+    let mut sci = std::io::Cursor::new([0u8; 40]);
+    let _ = std::io::Write::write_fmt(&mut sci, format_args!("{:e}", d.abs()));
+    let len = sci.position() as usize;
+    java_fp(out, d.is_nan(), d.is_infinite(), d.is_sign_negative(), d == 0.0, d.abs(), &sci.get_ref()[..len]);
+}
+
+/// [`java_float_string`], appended to `out` without allocating.
+pub fn write_java_float(out: &mut Vec<u8>, f: f32) {
+    let mut sci = std::io::Cursor::new([0u8; 40]);
+    let _ = std::io::Write::write_fmt(&mut sci, format_args!("{:e}", f.abs()));
+    let len = sci.position() as usize;
+    java_fp(out, f.is_nan(), f.is_infinite(), f.is_sign_negative(), f == 0.0, f64::from(f.abs()), &sci.get_ref()[..len]);
+}
+
+fn java_fp(out: &mut Vec<u8>, nan: bool, inf: bool, neg: bool, zero: bool, abs: f64, sci: &[u8]) {
     if nan {
-        return "NaN".to_owned();
+        out.extend_from_slice(b"NaN");
+        return;
+    }
+    if neg {
+        out.push(b'-');
     }
     if inf {
-        return format!("{sign}Infinity");
+        out.extend_from_slice(b"Infinity");
+        return;
     }
     if zero {
-        return format!("{sign}0.0");
+        out.extend_from_slice(b"0.0");
+        return;
     }
     // `sci` is Rust's shortest form, e.g. "1.2345e3" or "1e-7".
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let e = sci.iter().position(|&b| b == b'e').unwrap_or(sci.len());
+    let exp: i32 = std::str::from_utf8(sci.get(e + 1..).unwrap_or_default()).ok().and_then(|x| x.parse().ok()).unwrap_or(0);
+    let mut digits = [0u8; 40];
+    let mut n = 0;
+    for &b in sci[..e].iter().filter(|b| b.is_ascii_digit()) {
+        digits[n] = b;
+        n += 1;
+    }
+    let digits = &digits[..n];
+    let zeros = |out: &mut Vec<u8>, k: usize| out.extend(std::iter::repeat_n(b'0', k));
     if (1e-3..1e7).contains(&abs) {
         let point = exp + 1; // digits before the decimal point
-        let body = if point <= 0 {
-            format!("0.{}{}", "0".repeat(point.unsigned_abs() as usize), digits)
+        if point <= 0 {
+            out.extend_from_slice(b"0.");
+            zeros(out, point.unsigned_abs() as usize);
+            out.extend_from_slice(digits);
         } else if point as usize >= digits.len() {
-            format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
+            out.extend_from_slice(digits);
+            zeros(out, point as usize - digits.len());
+            out.extend_from_slice(b".0");
         } else {
-            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
-        };
-        format!("{sign}{body}")
+            out.extend_from_slice(&digits[..point as usize]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[point as usize..]);
+        }
     } else {
-        let frac = if digits.len() > 1 { &digits[1..] } else { "0" };
-        format!("{sign}{}.{}E{}", &digits[..1], frac, exp)
+        out.extend_from_slice(&digits[..1]);
+        out.push(b'.');
+        out.extend_from_slice(if digits.len() > 1 { &digits[1..] } else { b"0" });
+        out.push(b'E');
+        out.extend_from_slice(exp.to_string().as_bytes());
     }
 }
 

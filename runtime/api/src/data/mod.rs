@@ -7,5 +7,5 @@ mod schema;
 mod value;
 
 pub use schema::{Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
-pub use display::{java_double_string, java_float_string};
+pub use display::{java_double_string, java_float_string, write_java_double, write_java_float};
 pub use value::{Struct, Value};

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use base64::Engine;
-use ferry_api::data::{java_double_string, java_float_string, logical};
+use ferry_api::data::{java_double_string, java_float_string, logical, write_java_double, write_java_float};
 use ferry_api::{ConnectError, Result, Schema, SchemaType, Value};
 
 use super::config::{DecimalFormat, JsonConverterConfig};
@@ -97,15 +97,6 @@ fn write_display(out: &mut Vec<u8>, v: impl std::fmt::Display) {
 
 fn write_int(out: &mut Vec<u8>, v: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
-/// Jackson writes NaN and infinities as strings.
-fn write_float_text(out: &mut Vec<u8>, text: String, finite: bool) {
-    if finite {
-        out.extend_from_slice(text.as_bytes());
-    } else {
-        write_str(out, &text);
-    }
 }
 
 /// `asJsonSchema`: type, then fields/items/keys+values, optional, name,
@@ -203,8 +194,11 @@ pub fn write_value(out: &mut Vec<u8>, schema: Option<&Schema>, value: &Value, co
         Value::Int16(n) => write_int(out, *n),
         Value::Int32(n) => write_int(out, *n),
         Value::Int64(n) => write_int(out, *n),
-        Value::Float32(f) => write_float_text(out, java_float_string(*f), f.is_finite()),
-        Value::Float64(f) => write_float_text(out, java_double_string(*f), f.is_finite()),
+        Value::Float32(f) if f.is_finite() => write_java_float(out, *f),
+        Value::Float64(f) if f.is_finite() => write_java_double(out, *f),
+        // Jackson writes NaN and infinities as strings.
+        Value::Float32(f) => write_str(out, &java_float_string(*f)),
+        Value::Float64(f) => write_str(out, &java_double_string(*f)),
         Value::String(s) => write_str(out, s),
         Value::Bytes(b) => write_str(out, &base64::engine::general_purpose::STANDARD.encode(b)),
         Value::Decimal(d) => {
