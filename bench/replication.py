@@ -11,9 +11,11 @@ embedded log and through a broker, side by side in the same run with:
     (`mariadb --quick`), PostgreSQL's `\\copy … FROM` and MariaDB's
     `LOAD DATA LOCAL INFILE` of the same rows from a file.
 
-Every run of Ferry on a broker gets a fresh broker (tansu, in memory). With
-`--repeat N` each pair runs N times, the order alternating, and the table
-shows each run; the ratio is always between runs of the same round.
+Every run of Ferry on a broker gets a fresh broker (tansu, in memory; it
+holds a new consumer group's first join for about the consumer's session
+timeout, which the run sets to 6 s and counts). With `--repeat N` every
+run is repeated N times, the order reversed in every other round, and the
+table shows each run; a ratio is always between runs of the same round.
 
     cargo build --release -p ferry
     pip install sling-linux-amd64
@@ -88,7 +90,10 @@ def run_ferry(target, log, rows, work, round_no):
     prefix = f"repl{round_no}{target[:2]}{log[:2]}{int(time.time())}_"
     table = prefix + TABLE
     name = f"ferry-{target}-{log}-{round_no}"
-    worker = Worker(work, name, log_dir=os.path.join(work, f"{name}-log") if log == "embedded" else None, bootstrap=bootstrap)
+    # tansu holds a new consumer group's first join for about the session
+    # timeout; a short one keeps that wait (counted in the run) to seconds.
+    extra = ["consumer.session.timeout.ms=6000"] if log == "broker" else []
+    worker = Worker(work, name, log_dir=os.path.join(work, f"{name}-log") if log == "embedded" else None, bootstrap=bootstrap, extra=extra)
     try:
         cpu0, t0 = cpu_seconds(worker.proc.pid), time.monotonic()
         worker.create("source", source_config(prefix))
@@ -147,27 +152,29 @@ def main():
         print(json.dumps({"limits_rows_per_s": limits}), flush=True)
         for round_no in range(args.repeat):
             for target in targets:
-                peers = ([] if args.no_sling else [("sling", lambda: run_sling(target, rows, work))]) + (
-                    [("mariadb-dump | mariadb", lambda: run_dump(rows))] if target == "mariadb" else [])
-                for log in logs:
-                    runs = [("ferry", lambda: run_ferry(target, log, rows, work, round_no))] + peers
-                    if round_no % 2 == 1:
-                        runs.reverse()
-                    for who, fn in runs:
-                        r = {"round": round_no, "target": target, "log": log, "who": who, **fn()}
-                        results.append(r)
-                        print(json.dumps(r), flush=True)
+                runs = [(f"ferry, {log} log", lambda log=log: run_ferry(target, log, rows, work, round_no)) for log in logs]
+                runs += [] if args.no_sling else [("sling", lambda: run_sling(target, rows, work))]
+                runs += [("mariadb-dump | mariadb", lambda: run_dump(rows))] if target == "mariadb" else []
+                if round_no % 2 == 1:
+                    runs.reverse()
+                for who, fn in runs:
+                    r = {"round": round_no, "target": target, "who": who, **fn()}
+                    results.append(r)
+                    print(json.dumps(r), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if "postgres" in targets:
             psql(f"DROP TABLE IF EXISTS {TABLE}")
     print(f"\nMariaDB -> {'/'.join(targets)}, {rows} rows (id, varchar, int, double, decimal(12,2), datetime, ~200 B text, boolean)")
     print("machine limits, same run: " + ", ".join(f"{k} {v} rows/s" for k, v in limits.items()))
-    print(f"{'round':>5} {'target':9} {'ferry log':10} {'who':24} {'rows/s':>8} {'CPU s':>6} {'peak RSS MB':>11} {'ferry ÷ it':>10}")
+    print("each Ferry run: rows/s as a multiple of each peer's in the same round (× sling, × dump)")
+    print(f"{'round':>5} {'target':9} {'who':24} {'rows/s':>8} {'CPU s':>6} {'peak RSS MB':>11} {'× sling':>8} {'× dump':>7}")
     for r in results:
-        ferry = next(f for f in results if f["who"] == "ferry" and (f["round"], f["target"], f["log"]) == (r["round"], r["target"], r["log"]))
-        ratio = "" if r["who"] == "ferry" else f"{ferry['rows_per_s'] / r['rows_per_s']:.2f}×"
-        print(f"{r['round']:>5} {r['target']:9} {r['log']:10} {r['who']:24} {r['rows_per_s']:>8} {r['cpu_seconds']:>6} {r['peak_rss_mb']:>11} {ratio:>10}")
+        def ratio(peer):
+            p = next((x for x in results if x["who"] == peer and (x["round"], x["target"]) == (r["round"], r["target"])), None)
+            return f"{r['rows_per_s'] / p['rows_per_s']:.2f}" if p and r["who"].startswith("ferry") else ""
+        print(f"{r['round']:>5} {r['target']:9} {r['who']:24} {r['rows_per_s']:>8} {r['cpu_seconds']:>6} {r['peak_rss_mb']:>11} "
+              f"{ratio('sling'):>8} {ratio('mariadb-dump | mariadb'):>7}")
     print(json.dumps({"limits": limits, "runs": results}))
 
 
