@@ -73,7 +73,11 @@ def sink_config(db, topic, mode, key=True):
 
 
 def target_count(db, table):
-    sql = f"SELECT COUNT(*) FROM {table}"
+    return scalar(db, f"SELECT COUNT(*) FROM {table}")
+
+
+def scalar(db, sql):
+    """The integer a query answers (0 when it fails, e.g. before the table exists)."""
     host, port = (POSTGRES if db == "postgres" else MYSQL).split(":")
     cmd = (["psql", "-At", "-h", host, "-p", port, "-U", "postgres", "test", "-c", sql] if db == "postgres"
            else ["mariadb", "-N", "-B", "-h", host, "-P", port, "-uroot", "test", "-e", sql])

@@ -31,7 +31,7 @@ then checked.
 import argparse, glob, json, os, shutil, subprocess, sys, sysconfig, tempfile, time
 
 from common import cpu_seconds, rss_kb, start_broker, wait
-from jdbc_sink import Worker, bulk_load_limit, drop, sink_config, source_config, target_count
+from jdbc_sink import Worker, bulk_load_limit, drop, scalar, sink_config, source_config, target_count
 from jdbc_source import COLUMNS, MYSQL, POSTGRES, TABLE, load, mysql, psql
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,12 +55,7 @@ def timed(cmd, env=None, shell=False):
 
 
 def max_id(db, table):
-    sql = f"SELECT COALESCE(MAX(id), 0) FROM {table}"
-    host, port = (POSTGRES if db == "postgres" else MYSQL).split(":")
-    cmd = (["psql", "-At", "-h", host, "-p", port, "-U", "postgres", "test", "-c", sql] if db == "postgres"
-           else ["mariadb", "-N", "-B", "-h", host, "-P", port, "-uroot", "test", "-e", sql])
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    return int(out.stdout.strip() or 0) if out.returncode == 0 else 0
+    return scalar(db, f"SELECT COALESCE(MAX(id), 0) FROM {table}")
 
 
 def run_sling(target, rows, work):
